@@ -1,0 +1,233 @@
+"""ePS2 HTTP API, citizen pages, the locker-event Lambda and the scheduled job.
+
+Routes only: parse the request, call one service, map domain errors to HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any, Callable
+
+from chalice import Chalice, Rate, Response
+
+from chalicelib.domain.errors import DomainError, NotFound
+from chalicelib.health import check_health, read_outbox
+from chalicelib.services import auth, deposit, jobs, lockers, requests
+from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
+from chalicelib.services.pickup_page import pickup_page
+from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
+from chalicelib.web.pages import SECURITY_HEADERS, TEMPLATE_DIR, language, qr_svg, render
+from chalicelib.wiring import get_deps
+
+app = Chalice(app_name="eps2")
+app.log.setLevel(logging.INFO)
+log = logging.getLogger("eps2")
+
+
+def api(role: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a JSON route: authenticate (when ``role``), run, map errors to JSON 4xx/503."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                deps = get_deps()
+                actor = None
+                if role:
+                    header = app.current_request.headers.get("authorization", "")
+                    token = header[7:] if header.lower().startswith("bearer ") else None
+                    identity = auth.verify_token(deps, token)
+                    auth.require_role(identity, role)
+                    actor = identity.username
+                return view(deps, actor, *args, **kwargs)
+            except DomainError as error:
+                return error_response(error)
+            except Exception as error:
+                translated = translate_infrastructure_error(error)
+                if translated is None:
+                    raise
+                return error_response(translated)
+
+        return wrapper
+
+    return decorator
+
+
+def body(fields: dict[str, tuple[type, bool]]) -> dict[str, Any]:
+    return parse_body(app.current_request.raw_body, fields)
+
+
+@app.route("/api/health")
+def health() -> Response:
+    report = check_health(get_deps())
+    healthy = all(item["ok"] for item in report.values())
+    return Response({"status": "ok" if healthy else "degraded", "dependencies": report}, status_code=200 if healthy else 503)
+
+
+@app.route("/api/dev/outbox")
+@api()
+def outbox(deps: Any, actor: None) -> Any:
+    if not deps.settings.is_local:
+        raise NotFound("Pagina nu există.", "not found")
+    return {"messages": read_outbox(deps)}
+
+
+@app.route("/api/auth/login", methods=["POST"])
+@api()
+def login(deps: Any, actor: None) -> Any:
+    data = body({"username": (str, True), "password": (str, True)})
+    return {"token": auth.login(deps, data["username"], data["password"])}
+
+
+@app.route("/api/lockers", methods=["POST"])
+@api("admin")
+def create_locker(deps: Any, actor: str) -> Response:
+    data = body({"id": (str, True), "name": (str, True), "location": (str, True), "compartments": (list, True)})
+    return Response(lockers.create_locker(deps, actor, data), status_code=201)
+
+
+@app.route("/api/lockers")
+@api("clerk")
+def list_lockers(deps: Any, actor: str) -> Any:
+    return {"lockers": lockers.list_lockers(deps)}
+
+
+@app.route("/api/lockers/{locker_id}")
+@api("clerk")
+def get_locker(deps: Any, actor: str, locker_id: str) -> Any:
+    return lockers.locker_view(deps, locker_id, with_alerts=True)
+
+
+@app.route("/api/lockers/{locker_id}/compartments/{compartment}/open", methods=["POST"])
+@api("clerk")
+def force_open(deps: Any, actor: str, locker_id: str, compartment: str) -> Response:
+    data = body({"reason": (str, True)})
+    command = lockers.force_open(deps, actor, locker_id, compartment, data["reason"])
+    return Response({"command": command, "compartment": compartment}, status_code=202)
+
+
+@app.route("/api/lockers/{locker_id}/compartments/{compartment}/service", methods=["POST"])
+@api("admin")
+def compartment_service(deps: Any, actor: str, locker_id: str, compartment: str) -> Any:
+    data = body({"enabled": (bool, True)})
+    return lockers.set_compartment_enabled(deps, actor, locker_id, compartment, data["enabled"])
+
+
+_NEW_REQUEST_FIELDS: dict[str, tuple[type, bool]] = {
+    "citizenName": (str, True),
+    "phone": (str, True),
+    "documents": (str, True),
+    "size": (str, False),
+    "accessible": (bool, False),
+    "registrationNumber": (str, False),
+    "smsConsent": (bool, False),
+    "lockerConsent": (bool, False),
+}
+
+
+@app.route("/api/requests", methods=["POST"])
+@api("clerk")
+def register_request(deps: Any, actor: str) -> Response:
+    data = body(_NEW_REQUEST_FIELDS)
+    record = requests.register_request(deps, actor, requests.NewRequest(
+        citizen_name=data["citizenName"],
+        phone=data["phone"],
+        documents=data["documents"],
+        size=data.get("size") or "S",
+        accessible=bool(data.get("accessible", False)),
+        registration_number=data.get("registrationNumber"),
+        sms_consent=data.get("smsConsent", True) is not False,
+        locker_consent=data.get("lockerConsent", True) is not False,
+    ))
+    return Response({"id": record.id, "registrationNumber": record.registration_number, "status": record.status},
+                    status_code=201)
+
+
+@app.route("/api/requests")
+@api("clerk")
+def list_requests(deps: Any, actor: str) -> Any:
+    query = app.current_request.query_params or {}
+    found = requests.list_requests(query.get("status") or None, query.get("q") or None)
+    return {"requests": [requests.request_view(r) for r in found]}
+
+
+@app.route("/api/requests/{request_id}")
+@api("clerk")
+def get_request(deps: Any, actor: str, request_id: str) -> Any:
+    return requests.request_view(requests.load_request(request_id), with_history=True)
+
+
+def _request_action(service: Callable[..., Any]) -> Callable[..., Any]:
+    def view(deps: Any, actor: str, request_id: str) -> Any:
+        body({})
+        return requests.request_view(service(deps, actor, request_id))
+
+    return view
+
+
+app.route("/api/requests/{request_id}/ready", methods=["POST"], name="mark_ready")(
+    api("clerk")(_request_action(requests.mark_ready)))
+app.route("/api/requests/{request_id}/counter", methods=["POST"], name="send_to_counter")(
+    api("clerk")(_request_action(requests.send_to_counter)))
+app.route("/api/requests/{request_id}/collect", methods=["POST"], name="collect_at_counter")(
+    api("clerk")(_request_action(requests.collect_at_counter)))
+
+
+@app.route("/api/requests/{request_id}/cancel", methods=["POST"])
+@api("clerk")
+def cancel_request(deps: Any, actor: str, request_id: str) -> Any:
+    data = body({"reason": (str, False)})
+    return requests.request_view(requests.cancel_request(deps, actor, request_id, data.get("reason") or ""))
+
+
+@app.route("/api/requests/{request_id}/deposit", methods=["POST"])
+@api("clerk")
+def deposit_documents(deps: Any, actor: str, request_id: str) -> Response:
+    data = body({"lockerId": (str, True)})
+    compartment = deposit.deposit_documents(deps, actor, request_id, data["lockerId"])
+    return Response({"compartment": compartment, "lockerId": data["lockerId"]}, status_code=202)
+
+
+@app.route("/api/requests/{request_id}/retrieve", methods=["POST"])
+@api("clerk")
+def retrieve_documents(deps: Any, actor: str, request_id: str) -> Response:
+    body({})
+    return Response({"compartment": deposit.retrieve_documents(deps, actor, request_id)}, status_code=202)
+
+
+@app.route("/api/jobs/run", methods=["POST"])
+@api("admin")
+def run_job(deps: Any, actor: str) -> Any:
+    return jobs.run_scheduled_job(deps)
+
+
+@app.route("/r/{token}")
+def pickup_qr_page(token: str) -> Response:
+    lang = language(app.current_request.query_params)
+    page = pickup_page(get_deps(), token)
+    html = render("pickup.html", page=page, lang=lang, qr=qr_svg(page.qr_content) if page.state == "valid" else "")
+    return Response(html, status_code=404 if page.state == "unknown" else 200,
+                    headers=SECURITY_HEADERS)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def scheduled_job(event: Any) -> dict[str, int]:
+    return jobs.run_scheduled_job(get_deps())
+
+
+@app.lambda_function(name="locker_events")
+def locker_events(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Invoked by the IoT topic rule with the event JSON plus ``locker`` (topic segment 3)."""
+    locker = str(event.get("locker", ""))[:64] if isinstance(event, dict) else ""
+    channel = event.get("channel", "evt") if isinstance(event, dict) else "evt"
+    payload = {k: v for k, v in event.items() if k not in ("channel",)} if isinstance(event, dict) else event
+    if channel == "status":
+        return {"outcome": handle_locker_status(get_deps(), locker, payload)}
+    return {"outcome": handle_locker_event(get_deps(), locker, payload)}
+
+
+@app.route("/static/site.css")
+def site_css() -> Response:
+    with open(f"{TEMPLATE_DIR}/static/site.css", encoding="utf-8") as css:
+        return Response(css.read(), headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"})

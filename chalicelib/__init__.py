@@ -1,0 +1,1 @@
+"""ePS2 backend: domain, services, storage and AWS adapters packaged with the Chalice app."""

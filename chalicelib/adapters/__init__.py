@@ -1,0 +1,1 @@
+"""Real adapters for the ports: SNS, IoT data plane, MQTT, Ed25519 signing, staff directories."""

@@ -1,0 +1,109 @@
+"""Settings for ePS2, read once from the environment.
+
+This is the only module that reads ``os.environ``. Each Chalice stage sets the
+variables in ``.chalice/config.json``; the local launcher sets the endpoints of
+the AWS emulator and of Mosquitto.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "eu-central-1"
+    aws_endpoint: str | None = None
+    table_prefix: str = "eps2-local"
+    sms_sender_id: str = "PrimariaS2"
+    sms_link_enabled: bool = True
+    public_base_url: str = "http://localhost:8000"
+    topic_prefix: str = "eps2/lockers"
+    pickup_days: int = 7
+    reminder_hours: int = 48
+    erase_after_days: int = 30
+    collected_sms_enabled: bool = True
+    command_ttl_seconds: int = 60
+    locker_stale_seconds: int = 180
+    command_publisher: str = "iot-data"
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 18830
+    signing_key_b64: str = ""
+    signing_kid: str = "k1"
+    code_pepper: str = ""
+    session_secret: str = ""
+    secrets_parameter: str = ""
+    staff_directory: str = "local"
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    session_minutes: int = 480
+    counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
+    counter_hours_ro: str = "L-V 8:30-16:30"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    def table(self, name: str) -> str:
+        return f"{self.table_prefix}-{name}"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+_FIELDS: dict[str, tuple[str, type]] = {
+    "stage": ("EPS2_STAGE", str),
+    "region": ("AWS_DEFAULT_REGION", str),
+    "aws_endpoint": ("EPS2_AWS_ENDPOINT", str),
+    "table_prefix": ("EPS2_TABLE_PREFIX", str),
+    "sms_sender_id": ("EPS2_SMS_SENDER_ID", str),
+    "sms_link_enabled": ("EPS2_SMS_LINK_ENABLED", bool),
+    "public_base_url": ("EPS2_PUBLIC_BASE_URL", str),
+    "topic_prefix": ("EPS2_TOPIC_PREFIX", str),
+    "pickup_days": ("EPS2_PICKUP_DAYS", int),
+    "reminder_hours": ("EPS2_REMINDER_HOURS", int),
+    "erase_after_days": ("EPS2_ERASE_AFTER_DAYS", int),
+    "collected_sms_enabled": ("EPS2_COLLECTED_SMS_ENABLED", bool),
+    "command_ttl_seconds": ("EPS2_COMMAND_TTL_SECONDS", int),
+    "locker_stale_seconds": ("EPS2_LOCKER_STALE_SECONDS", int),
+    "command_publisher": ("EPS2_COMMAND_PUBLISHER", str),
+    "mqtt_host": ("EPS2_MQTT_HOST", str),
+    "mqtt_port": ("EPS2_MQTT_PORT", int),
+    "signing_key_b64": ("EPS2_SIGNING_KEY", str),
+    "signing_kid": ("EPS2_SIGNING_KID", str),
+    "code_pepper": ("EPS2_CODE_PEPPER", str),
+    "session_secret": ("EPS2_SESSION_SECRET", str),
+    "secrets_parameter": ("EPS2_SECRETS_PARAMETER", str),
+    "staff_directory": ("EPS2_STAFF_DIRECTORY", str),
+    "cognito_user_pool_id": ("EPS2_COGNITO_USER_POOL_ID", str),
+    "cognito_client_id": ("EPS2_COGNITO_CLIENT_ID", str),
+    "session_minutes": ("EPS2_SESSION_MINUTES", int),
+}
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build Settings from environment variables; unset ones keep their defaults."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for attr, (name, kind) in _FIELDS.items():
+        raw = env.get(name)
+        if raw is None or raw == "":
+            continue
+        if kind is bool:
+            values[attr] = _bool(raw)
+        elif kind is int:
+            values[attr] = int(raw)
+        else:
+            values[attr] = raw
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The pure domain of ePS2: no I/O, no AWS, testable in microseconds."""

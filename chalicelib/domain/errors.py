@@ -1,0 +1,70 @@
+"""Domain errors. Each carries a Romanian message for people and an English one for logs and API clients."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: a rule of the service was broken; the API maps each subclass to one HTTP status."""
+
+    http_status = 400
+    code = "invalid"
+
+    def __init__(self, message_ro: str, message_en: str = "") -> None:
+        super().__init__(message_en or message_ro)
+        self.message_ro = message_ro
+        self.message_en = message_en or message_ro
+
+
+class InvalidInput(DomainError):
+    """The caller sent something malformed; nothing was written."""
+
+    http_status = 400
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    http_status = 404
+    code = "not_found"
+
+
+class IllegalTransition(DomainError):
+    """The request's current status does not allow this action."""
+
+    http_status = 409
+    code = "illegal_transition"
+
+
+class CompartmentUnavailable(DomainError):
+    """No free, enabled compartment fits, or the chosen one was taken meanwhile."""
+
+    http_status = 409
+    code = "compartment_unavailable"
+
+
+class LockerOffline(DomainError):
+    http_status = 409
+    code = "locker_offline"
+
+
+class Conflict(DomainError):
+    """A concurrent writer won; the caller may retry."""
+
+    http_status = 409
+    code = "conflict"
+
+
+class Unauthorized(DomainError):
+    http_status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    http_status = 403
+    code = "forbidden"
+
+
+class DependencyDown(DomainError):
+    """An outside service (DynamoDB, SNS, MQTT) did not answer; nothing was written half-way."""
+
+    http_status = 503
+    code = "dependency_down"

@@ -1,0 +1,89 @@
+"""SMS texts: Romanian, diacritics folded to GSM-7 so every message fits one 160-character segment."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+BUCHAREST = ZoneInfo("Europe/Bucharest")
+
+_GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = set("^{}\\[~]|€\f")
+_FOLD = str.maketrans(
+    {
+        "ă": "a", "â": "a", "î": "i", "ș": "s", "ş": "s", "ț": "t", "ţ": "t",
+        "Ă": "A", "Â": "A", "Î": "I", "Ș": "S", "Ş": "S", "Ț": "T", "Ţ": "T",
+        "„": '"', "”": '"', "“": '"', "’": "'", "–": "-", "—": "-",
+    }
+)
+
+TEMPLATES = ("pickup_ready", "counter_ready", "reminder", "expired", "collected")
+
+
+def fold_to_gsm7(text: str) -> str:
+    """Romanian diacritics and typographic quotes to plain GSM-7 letters."""
+    return text.translate(_FOLD)
+
+
+def segment_count(text: str) -> int:
+    """Segments SNS will bill: 160/153 septets in GSM-7, 70/67 characters in UCS-2."""
+    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENDED for ch in text):
+        septets = sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
+        return 1 if septets <= 160 else math.ceil(septets / 153)
+    return 1 if len(text) <= 70 else math.ceil(len(text) / 67)
+
+
+@dataclass(frozen=True)
+class SmsContext:
+    registration_number: str
+    deadline_ms: int | None = None
+    pin: str | None = None
+    qr_url: str | None = None
+    counter_location: str = ""
+    counter_hours: str = ""
+    at_ms: int | None = None
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m %H:%M")
+
+
+def _day(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m")
+
+
+def render_sms(template: str, ctx: SmsContext) -> str:
+    """The folded text of ``template``; callers check the segment count before sending."""
+    nr = ctx.registration_number
+    if template == "pickup_ready":
+        text = f"Primăria S2: documentele {nr} vă așteaptă în dulapul de la sediu până la {_when(ctx.deadline_ms)}. PIN {ctx.pin}"
+        text += f". Cod QR: {ctx.qr_url}" if ctx.qr_url else ". Tastați PIN-ul la dulap."
+    elif template == "counter_ready":
+        text = (
+            f"Primăria S2: documentele {nr} sunt gata. Le ridicați de la {ctx.counter_location}, "
+            f"{ctx.counter_hours}, cu actul de identitate."
+        )
+    elif template == "reminder":
+        text = (
+            f"Primăria S2: documentele {nr} vă așteaptă în dulap doar până la {_when(ctx.deadline_ms)}. "
+            "Folosiți PIN-ul sau codul QR primit."
+        )
+    elif template == "expired":
+        text = (
+            f"Primăria S2: termenul pentru {nr} a expirat. Documentele revin la {ctx.counter_location}, "
+            f"{ctx.counter_hours}."
+        )
+    elif template == "collected":
+        text = f"Primăria S2: documentele {nr} au fost ridicate la {_when(ctx.at_ms)}. Vă mulțumim!"
+    else:
+        raise ValueError(f"unknown SMS template {template!r}")
+    return fold_to_gsm7(text)

@@ -1,0 +1,1 @@
+"""Use cases of ePS2: verbs that take their dependencies (a ``Deps``) as an argument."""

@@ -1,0 +1,55 @@
+"""Signed commands to lockers: built by the domain, signed, recorded for ack tracking, published."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..domain.errors import DependencyDown
+from ..domain.protocol import reject_command, unlock_command
+from ..storage.models import CommandRecord
+from .deps import Deps
+
+log = logging.getLogger(__name__)
+KEEP_COMMANDS_S = 90 * 86_400
+
+
+def build_unlock(deps: Deps, locker: str, compartment: str, purpose: str, re: str | None = None) -> dict[str, Any]:
+    message = unlock_command(locker, compartment, purpose, deps.now(), deps.settings.command_ttl_seconds,
+                             deps.signer.kid, re)
+    message["sig"] = deps.signer.sign(message)
+    return message
+
+
+def build_reject(deps: Deps, locker: str, reason: str, re: str) -> dict[str, Any]:
+    message = reject_command(locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid)
+    message["sig"] = deps.signer.sign(message)
+    return message
+
+
+def command_record(message: dict[str, Any], request_id: str | None = None) -> CommandRecord:
+    """The ack-tracking record of an unlock (rejects need no ack)."""
+    return CommandRecord(
+        id=message["id"],
+        locker_id=message["locker"],
+        type=message["type"],
+        compartment=message.get("compartment"),
+        purpose=message.get("purpose"),
+        request_id=request_id,
+        iat=message["iat"],
+        exp=message["exp"],
+        status="sent",
+        pending="1",
+        ttl=message["iat"] // 1000 + KEEP_COMMANDS_S,
+    )
+
+
+def publish(deps: Deps, message: dict[str, Any]) -> None:
+    try:
+        deps.publisher.publish(message["locker"], message, deps.settings.command_ttl_seconds)
+    except Exception as error:  # noqa: BLE001 - any transport failure is the same to the caller
+        log.warning("publishing %s to %s failed: %s", message["type"], message["locker"], type(error).__name__)
+        raise DependencyDown(
+            "Dulapul nu poate fi contactat acum (broker MQTT indisponibil). Încercați din nou.",
+            "the locker command could not be published",
+        ) from error

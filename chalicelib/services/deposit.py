@@ -1,0 +1,109 @@
+"""Locker operations on a request: deposit (allocate a compartment and open it) and retrieve an expired one.
+
+Allocation never double-books: each candidate is claimed by a transaction whose
+condition is that the compartment is free and enabled and the request is still
+``ready``; a lost race simply moves on to the next candidate.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.compartments import allocation_order
+from ..domain.errors import CompartmentUnavailable, Conflict, IllegalTransition, LockerOffline
+from ..domain.lifecycle import Status, next_status
+from ..storage.models import LockerItem, RequestRecord
+from .audit import audit_entry, locker_subject, request_subject
+from .commands import build_unlock, command_record, publish
+from .deps import Deps
+from .lockers import compartment_key, is_online, load_locker_items
+from .requests import load_request
+
+
+def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -> str:
+    """Reserve the best compartment for a ready request and send ``unlock`` purpose ``deposit``; returns its id."""
+    record = load_request(request_id)
+    next_status(record.status, "reserve")
+    if not record.locker_consent:
+        raise IllegalTransition("Solicitantul a ales ridicarea de la ghișeu.", "citizen chose the counter")
+    meta, compartments, _ = load_locker_items(locker_id)
+    if not is_online(deps, meta):
+        raise LockerOffline("Dulapul este offline. Predați documentele la ghișeu sau încercați mai târziu.", "locker offline")
+    for candidate in allocation_order(compartments, record.size, record.accessible):
+        message = build_unlock(deps, locker_id, candidate.id, "deposit")
+        now = deps.now()
+        try:
+            with TransactWrite(connection=deps.connection) as tx:
+                tx.update(
+                    LockerItem(locker_id=locker_id, item=compartment_key(candidate.id)),
+                    actions=[LockerItem.request_id.set(record.id)],
+                    condition=LockerItem.request_id.does_not_exist() & (LockerItem.enabled == True),  # noqa: E712
+                )
+                tx.update(
+                    record,
+                    actions=[
+                        RequestRecord.status.set(Status.RESERVED.value),
+                        RequestRecord.locker_id.set(locker_id),
+                        RequestRecord.compartment.set(candidate.id),
+                        RequestRecord.deposit_cmd.set(message["id"]),
+                        RequestRecord.updated_at.set(now),
+                    ],
+                    condition=RequestRecord.status == Status.READY.value,
+                )
+                tx.save(command_record(message, record.id))
+                tx.save(audit_entry(request_subject(record.id), actor, "reserve", now,
+                                    locker=locker_id, compartment=candidate.id, cmd=message["id"]))
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
+                raise Conflict("Cererea a fost modificată între timp.", "request changed meanwhile") from error
+            continue
+        try:
+            publish(deps, message)
+        except Exception:
+            release_compartment(deps, load_request(record.id), back_to_ready=True, actor=actor)
+            raise
+        return candidate.id
+    raise CompartmentUnavailable(
+        "Nu există niciun compartiment liber potrivit în dulap. Trimiteți cererea la ghișeu.",
+        "no free compartment fits this request",
+    )
+
+
+def release_compartment(deps: Deps, record: RequestRecord, back_to_ready: bool = False, actor: str = "system") -> None:
+    """Free the request's compartment (deposit aborted or cancelled); optionally return the request to ``ready``."""
+    if not record.locker_id or not record.compartment:
+        return
+    now = deps.now()
+    with TransactWrite(connection=deps.connection) as tx:
+        tx.update(
+            LockerItem(locker_id=record.locker_id, item=compartment_key(record.compartment)),
+            actions=[LockerItem.request_id.remove()],
+            condition=LockerItem.request_id == record.id,
+        )
+        actions = [RequestRecord.locker_id.remove(), RequestRecord.compartment.remove(),
+                   RequestRecord.deposit_cmd.remove(), RequestRecord.updated_at.set(now)]
+        if back_to_ready and record.status == Status.RESERVED.value:
+            actions.append(RequestRecord.status.set(Status.READY.value))
+            tx.save(audit_entry(request_subject(record.id), actor, "deposit_aborted", now, compartment=record.compartment))
+        tx.update(record, actions=actions)
+
+
+def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
+    """Staff opens the compartment of an expired request to take the documents back to the counter."""
+    record = load_request(request_id)
+    next_status(record.status, "retrieve_started")
+    if not record.locker_id or not record.compartment:
+        raise IllegalTransition("Cererea nu are un compartiment.", "request has no compartment")
+    message = build_unlock(deps, record.locker_id, record.compartment, "retrieve")
+    now = deps.now()
+    with TransactWrite(connection=deps.connection) as tx:
+        tx.update(record, actions=[RequestRecord.retrieve_cmd.set(message["id"]), RequestRecord.updated_at.set(now)],
+                  condition=RequestRecord.status == Status.EXPIRED.value)
+        tx.save(command_record(message, record.id))
+        tx.save(audit_entry(request_subject(record.id), actor, "retrieve", now, cmd=message["id"]))
+        tx.save(audit_entry(locker_subject(record.locker_id), actor, "retrieve", now,
+                            compartment=record.compartment, cmd=message["id"]))
+    publish(deps, message)
+    return record.compartment

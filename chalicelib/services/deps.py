@@ -1,0 +1,26 @@
+"""The dependencies every service receives; built once by ``chalicelib.wiring``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Settings
+from ..ports import Clock, CommandPublisher, CommandSigner, SmsSender, StaffDirectory
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    clock: Clock
+    sms: SmsSender
+    publisher: CommandPublisher
+    signer: CommandSigner
+    staff: StaffDirectory
+    pepper: bytes
+    session_secret: bytes
+    connection: Any
+    sleep: Any = None
+
+    def now(self) -> int:
+        return self.clock.now_ms()

@@ -1,0 +1,105 @@
+"""The scheduled job: reminders, expiry, command timeouts, SMS retries and phone erasure.
+
+Every step claims its work with a conditional write before acting, so running
+the job twice (or two runs overlapping) sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from ..domain.lifecycle import CLOSED_STATUSES, Status
+from ..storage.models import CommandRecord, ContactRecord, RequestRecord
+from .audit import audit_entry, locker_subject, request_subject
+from .deps import Deps
+from .locker_doors import undo_command
+from .notify import notify, retry_pending, sms_context
+
+log = logging.getLogger(__name__)
+HOUR_MS = 3_600_000
+
+
+def run_scheduled_job(deps: Deps) -> dict[str, int]:
+    report = {
+        "reminders": send_reminders(deps),
+        "expired": expire_overdue(deps),
+        "timed_out_commands": time_out_commands(deps),
+        "sms_retried": retry_pending(deps),
+        "phones_erased": erase_phones(deps),
+    }
+    log.info("scheduled job: %s", report)
+    return report
+
+
+def send_reminders(deps: Deps) -> int:
+    now = deps.now()
+    horizon = now + deps.settings.reminder_hours * HOUR_MS
+    sent = 0
+    for record in RequestRecord.by_status_due.query(Status.IN_LOCKER.value, RequestRecord.due_at.between(now, horizon)):
+        if record.reminder_sent_at or not _claim(record, RequestRecord.reminder_sent_at, now):
+            continue
+        notify(deps, record, "reminder", sms_context(deps, record))
+        sent += 1
+    return sent
+
+
+def expire_overdue(deps: Deps) -> int:
+    now = deps.now()
+    count = 0
+    for record in RequestRecord.by_status_due.query(Status.IN_LOCKER.value, RequestRecord.due_at < now):
+        try:
+            record.update(
+                actions=[RequestRecord.status.set(Status.EXPIRED.value), RequestRecord.updated_at.set(now),
+                         RequestRecord.due_at.set(now), RequestRecord.expiry_notified_at.set(now)],
+                condition=(RequestRecord.status == Status.IN_LOCKER.value) & RequestRecord.pickup_cmd.does_not_exist(),
+            )
+        except UpdateError:
+            continue
+        audit_entry(request_subject(record.id), "system", "expire", now, **{"from": "in_locker", "to": "expired"}).save()
+        audit_entry(locker_subject(record.locker_id or "-"), "system", "retrieve_task", now,
+                    request=record.id, compartment=record.compartment).save()
+        notify(deps, record, "expired", sms_context(deps, record))
+        count += 1
+    return count
+
+
+def time_out_commands(deps: Deps) -> int:
+    now = deps.now()
+    count = 0
+    for command in CommandRecord.by_pending.query("1", CommandRecord.exp < now):
+        try:
+            command.update(actions=[CommandRecord.status.set("timed_out"), CommandRecord.pending.remove()],
+                           condition=CommandRecord.pending.exists())
+        except UpdateError:
+            continue
+        audit_entry(locker_subject(command.locker_id), "system", "command_timed_out", now,
+                    cmd=command.id, purpose=command.purpose, compartment=command.compartment).save()
+        if command.request_id:
+            undo_command(deps, command, "system")
+        count += 1
+    return count
+
+
+def erase_phones(deps: Deps) -> int:
+    """Delete the phone of requests closed longer ago than the retention period (TTL does it too, later)."""
+    now = deps.now()
+    count = 0
+    for status in CLOSED_STATUSES:
+        for record in RequestRecord.by_status_due.query(status.value, RequestRecord.due_at <= now):
+            if record.phone_erased_at:
+                continue
+            ContactRecord(request_id=record.id).delete()
+            record.update(actions=[RequestRecord.phone_erased_at.set(now), RequestRecord.phone_mask.remove()])
+            count += 1
+    return count
+
+
+def _claim(record: RequestRecord, attribute: Any, now: int) -> bool:
+    try:
+        record.update(actions=[attribute.set(now)], condition=attribute.does_not_exist())
+    except UpdateError:
+        return False
+    return True

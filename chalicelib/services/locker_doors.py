@@ -1,0 +1,198 @@
+"""Door events, acks, faults and offline pickups: where a command's effect becomes a request transition.
+
+A ``door_closed`` carrying the id of a deposit command puts the request
+``in_locker`` (codes issued, SMS sent); after a pickup command it is
+``collected``; after a retrieve command it is ``returned``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.lifecycle import Status
+from ..domain.protocol import LockerEvent
+from ..storage.models import CommandRecord, CredentialRecord, LockerItem, RequestRecord
+from .audit import audit_entry, locker_subject, request_subject
+from .credentials import issue_codes, token_key
+from .deposit import release_compartment
+from .deps import Deps
+from .lockers import compartment_key
+from .notify import notify, sms_context
+from .requests import close_actions, load_request, schedule_contact_erasure
+
+log = logging.getLogger(__name__)
+DAY_MS = 86_400_000
+
+
+def on_door(deps: Deps, event: LockerEvent) -> str:
+    door = "open" if event.type == "door_opened" else "closed"
+    assert event.compartment is not None
+    fresh = _update_door(deps, event, door)
+    if fresh is None:
+        audit_entry(locker_subject(event.locker), f"locker:{event.locker}", "fault", deps.now(),
+                    reason="unknown_compartment", compartment=event.compartment).save()
+        return "unknown_compartment"
+    if door == "open" or not event.cmd:
+        return "door_state" if fresh else "stale"
+    try:
+        command = CommandRecord.get(event.cmd)
+    except CommandRecord.DoesNotExist:
+        return "unknown_command"
+    if command.locker_id != event.locker or command.compartment != event.compartment or not command.request_id:
+        return "door_state"
+    request = load_request(command.request_id)
+    actor = f"locker:{event.locker}"
+    if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
+        return _deposit_confirmed(deps, request, actor)
+    if command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
+        return _closed_after(deps, request, actor, "collect_from_locker", Status.IN_LOCKER, Status.COLLECTED)
+    if command.purpose == "retrieve" and request.status == Status.EXPIRED.value and request.retrieve_cmd == command.id:
+        return _closed_after(deps, request, actor, "returned", Status.EXPIRED, Status.RETURNED)
+    return "door_state"
+
+
+def _update_door(deps: Deps, event: LockerEvent, door: str) -> bool | None:
+    """Apply the door state if this event is newer than the last applied one (boot/seq order)."""
+    item = LockerItem(locker_id=event.locker, item=compartment_key(event.compartment or ""))
+    actions = [LockerItem.door.set(door), LockerItem.door_ts.set(event.ts)]
+    if event.boot is not None:
+        actions.append(LockerItem.door_boot.set(event.boot))
+    if event.seq is not None:
+        actions.append(LockerItem.door_seq.set(event.seq))
+    newer = (
+        LockerItem.door_seq.does_not_exist()
+        | ((LockerItem.door_boot == (event.boot or "")) & (LockerItem.door_seq < (event.seq or 0)))
+        | ((LockerItem.door_boot != (event.boot or "")) & (LockerItem.door_ts <= event.ts))
+    )
+    try:
+        item.update(actions=actions, condition=LockerItem.size.exists() & newer)
+        return True
+    except UpdateError:
+        try:
+            LockerItem.get(event.locker, compartment_key(event.compartment or ""))
+        except LockerItem.DoesNotExist:
+            return None
+        return False
+
+
+def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
+    now = deps.now()
+    deadline = now + deps.settings.pickup_days * DAY_MS
+    assert request.locker_id and request.compartment
+    codes = issue_codes(deps, request.id, request.locker_id, request.compartment, deadline)
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            tx.update(request, actions=[
+                RequestRecord.status.set(Status.IN_LOCKER.value),
+                RequestRecord.deadline.set(deadline),
+                RequestRecord.due_at.set(deadline),
+                RequestRecord.updated_at.set(now),
+            ], condition=RequestRecord.status == Status.RESERVED.value)
+            tx.update(LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
+                      actions=[LockerItem.occupied.set(True)])
+            tx.save(audit_entry(request_subject(request.id), actor, "deposit_confirmed", now,
+                                **{"from": "reserved", "to": "in_locker", "deadline": deadline}))
+    except TransactWriteError:
+        for key in (codes.pin_key, codes.token_key):
+            CredentialRecord(code_key=key).delete()
+        return "stale"
+    request = load_request(request.id)
+    qr_url = f"{deps.settings.public_base_url}/r/{codes.token}" if deps.settings.sms_link_enabled else None
+    notify(deps, request, "pickup_ready", sms_context(deps, request, pin=codes.pin, qr_url=qr_url))
+    return "in_locker"
+
+
+def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str, before: Status, after: Status) -> str:
+    now = deps.now()
+    assert request.locker_id and request.compartment
+    channel = "locker" if after == Status.COLLECTED else None
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            tx.update(request, actions=[RequestRecord.status.set(after.value), RequestRecord.updated_at.set(now),
+                                        *close_actions(deps, channel)],
+                      condition=RequestRecord.status == before.value)
+            tx.update(LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
+                      actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False)],
+                      condition=LockerItem.request_id == request.id)
+            tx.save(audit_entry(request_subject(request.id), actor, action, now,
+                                **{"from": before.value, "to": after.value}))
+    except TransactWriteError:
+        return "stale"
+    if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
+        notify(deps, request, "collected", sms_context(deps, request, at_ms=now))
+    schedule_contact_erasure(deps, request.id)
+    return after.value
+
+
+def on_ack(deps: Deps, event: LockerEvent) -> str:
+    now = deps.now()
+    assert event.cmd and event.result
+    try:
+        command = CommandRecord.get(event.cmd)
+    except CommandRecord.DoesNotExist:
+        return "unknown_command"
+    if command.locker_id != event.locker:
+        return "wrong_locker"
+    try:
+        command.update(actions=[CommandRecord.status.set(event.result), CommandRecord.pending.remove(),
+                                *([CommandRecord.reason.set(event.reason)] if event.reason else [])],
+                       condition=CommandRecord.pending.exists())
+    except UpdateError:
+        return "late_ack"
+    if event.result == "rejected":
+        audit_entry(locker_subject(event.locker), f"locker:{event.locker}", "fault", now,
+                    reason=f"command_rejected:{event.reason}", compartment=command.compartment, cmd=command.id).save()
+        if command.request_id:
+            undo_command(deps, command, f"locker:{event.locker}")
+    return f"ack:{event.result}"
+
+
+def undo_command(deps: Deps, command: CommandRecord, actor: str) -> None:
+    """A deposit that never happened frees its compartment; a pickup that never opened gives the codes back."""
+    request = load_request(command.request_id or "")
+    if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
+        release_compartment(deps, request, back_to_ready=True, actor=actor)
+    elif command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
+        _restore_codes(command)
+        request.update(actions=[RequestRecord.pickup_cmd.remove()], condition=RequestRecord.pickup_cmd == command.id)
+        audit_entry(request_subject(request.id), actor, "pickup_failed", deps.now(), cmd=command.id).save()
+
+
+def _restore_codes(command: CommandRecord) -> None:
+    if not command.credential_key:
+        return
+    try:
+        credential = CredentialRecord.get(command.credential_key)
+    except CredentialRecord.DoesNotExist:
+        return
+    for key in filter(None, (credential.code_key, credential.sibling)):
+        CredentialRecord(code_key=key).update(actions=[CredentialRecord.used_at.remove()],
+                                              condition=CredentialRecord.code_key.exists())
+
+
+def on_fault(deps: Deps, event: LockerEvent) -> str:
+    audit_entry(locker_subject(event.locker), f"locker:{event.locker}", "fault", deps.now(),
+                reason=event.reason, compartment=event.compartment, cmd=event.cmd).save()
+    log.warning("locker %s fault %s on %s", event.locker, event.reason, event.compartment)
+    return f"fault:{event.reason}"
+
+
+def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
+    """The locker opened offline with a backend-signed credential; reconcile the request to ``collected``."""
+    key = token_key(deps, (event.code or "").split(".", 1)[0])
+    try:
+        credential = CredentialRecord.get(key)
+    except CredentialRecord.DoesNotExist:
+        return "unknown_credential"
+    request = load_request(credential.request_id)
+    if request.status != Status.IN_LOCKER.value or credential.compartment != event.compartment:
+        return "stale"
+    try:
+        credential.update(actions=[CredentialRecord.used_at.set(event.ts)])
+    except UpdateError:
+        log.warning("could not mark offline credential used")
+    return _closed_after(deps, request, f"locker:{event.locker}", "collect_from_locker", Status.IN_LOCKER,
+                         Status.COLLECTED)

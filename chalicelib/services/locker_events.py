@@ -1,0 +1,184 @@
+"""Everything a locker says: events (scan, pin, door, ack, fault, heartbeat, offline pickup) and its status.
+
+On AWS the IoT rule invokes this at least once and unordered; locally the MQTT
+bridge calls the same function. Each event is applied once (conditional put on
+locker + event id); door state is ordered by boot/seq, not by arrival. Bad
+input never raises: it is recorded as a fault and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from ..domain.errors import InvalidInput
+from ..domain.protocol import MAX_EVENT_BYTES, LockerEvent, parse_event
+from ..storage.models import LockerEventRecord, LockerItem
+from .audit import audit_entry, locker_subject
+from .deps import Deps
+from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
+from .locker_codes import on_code
+from .lockers import META
+
+log = logging.getLogger(__name__)
+KEEP_EVENTS_S = 365 * 86_400
+
+
+def decode_payload(payload: Any) -> Any:
+    if isinstance(payload, (bytes, bytearray)):
+        if len(payload) > MAX_EVENT_BYTES:
+            raise InvalidInput("mesaj prea mare", "event larger than 8 KiB")
+        try:
+            payload = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("mesajul nu este UTF-8", "event is not UTF-8") from None
+    if isinstance(payload, str):
+        if len(payload) > MAX_EVENT_BYTES:
+            raise InvalidInput("mesaj prea mare", "event larger than 8 KiB")
+        try:
+            return json.loads(payload)
+        except ValueError:
+            raise InvalidInput("mesajul nu este JSON", "event is not valid JSON") from None
+    return payload
+
+
+def handle_locker_event(deps: Deps, locker_id: str, payload: Any) -> str:
+    """Apply one event from ``locker_id``; returns a short outcome word for logs and tests."""
+    try:
+        event = parse_event(decode_payload(payload), locker_id)
+    except InvalidInput as error:
+        record_malformed(deps, locker_id, payload, error.message_en)
+        return "malformed"
+    if not _claim(deps, event):
+        return "duplicate"
+    try:
+        outcome = _dispatch(deps, event)
+    except Exception:
+        log.exception("event %s from %s failed", event.type, locker_id)
+        _forget(event)  # let the at-least-once delivery try again
+        raise
+    if event.type not in ("scan", "pin", "heartbeat"):
+        _set_outcome(event, outcome)
+    return outcome
+
+
+def _dispatch(deps: Deps, event: LockerEvent) -> str:
+    if event.type in ("scan", "pin"):
+        return on_code(deps, event)
+    if event.type in ("door_opened", "door_closed"):
+        return on_door(deps, event)
+    if event.type == "ack":
+        return on_ack(deps, event)
+    if event.type == "fault":
+        return on_fault(deps, event)
+    if event.type == "heartbeat":
+        return on_heartbeat(deps, event)
+    return on_offline_pickup(deps, event)
+
+
+def _claim(deps: Deps, event: LockerEvent) -> bool:
+    record = LockerEventRecord(
+        locker_id=event.locker,
+        event_id=event.id,
+        type=event.type,
+        ts=event.ts,
+        received_at=deps.now(),
+        payload=_redacted(event.raw or {}),
+        ttl=deps.now() // 1000 + KEEP_EVENTS_S,
+    )
+    try:
+        record.save(condition=LockerEventRecord.event_id.does_not_exist())
+    except PutError as error:
+        if _conditional(error):
+            return False
+        raise
+    return True
+
+
+def _redacted(raw: dict[str, Any]) -> dict[str, Any]:
+    """Codes are secrets: the audit keeps only that one was typed or scanned."""
+    return {k: ("<redacted>" if k == "code" else v) for k, v in raw.items()}
+
+
+def _forget(event: LockerEvent) -> None:
+    try:
+        LockerEventRecord(locker_id=event.locker, event_id=event.id).delete()
+    except Exception:  # noqa: BLE001
+        log.warning("could not release event %s", event.id)
+
+
+def _set_outcome(event: LockerEvent, outcome: str) -> None:
+    LockerEventRecord(locker_id=event.locker, event_id=event.id).update(
+        actions=[LockerEventRecord.outcome.set(outcome)]
+    )
+
+
+def _conditional(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException"
+
+
+def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None:
+    now = deps.now()
+    text = payload if isinstance(payload, str) else repr(payload)
+    LockerEventRecord(
+        locker_id=locker_id[:64],
+        event_id=f"malformed-{uuid.uuid4().hex}",
+        type="malformed",
+        ts=now,
+        received_at=now,
+        payload={"excerpt": text[:256]},
+        outcome=why,
+        ttl=now // 1000 + KEEP_EVENTS_S,
+    ).save()
+    audit_entry(locker_subject(locker_id[:64]), f"locker:{locker_id[:64]}", "malformed_event", now, why=why).save()
+    log.warning("malformed event from %s: %s", locker_id[:64], why)
+
+
+def on_heartbeat(deps: Deps, event: LockerEvent) -> str:
+    raw = event.raw or {}
+    actions = [LockerItem.last_seen.set(deps.now()), LockerItem.online.set(True)]
+    if event.boot:
+        actions.append(LockerItem.boot.set(event.boot))
+    if isinstance(raw.get("version"), str):
+        actions.append(LockerItem.agent_version.set(raw["version"][:32]))
+    try:
+        LockerItem(locker_id=event.locker, item=META).update(actions=actions, condition=LockerItem.item.exists())
+    except UpdateError:
+        return "unknown_locker"
+    return "alive"
+
+
+def handle_locker_status(deps: Deps, locker_id: str, payload: Any) -> str:
+    """The retained status topic: ``online`` counts as a heartbeat; a stale ``offline`` from an old boot is ignored."""
+    try:
+        body = decode_payload(payload)
+    except InvalidInput as error:
+        record_malformed(deps, locker_id, payload, error.message_en)
+        return "malformed"
+    if not isinstance(body, dict) or body.get("state") not in ("online", "offline"):
+        record_malformed(deps, locker_id, payload, "status must be {state: online|offline}")
+        return "malformed"
+    boot = body.get("boot") if isinstance(body.get("boot"), str) else None
+    ts = body.get("ts") if isinstance(body.get("ts"), int) else deps.now()
+    meta = LockerItem(locker_id=locker_id, item=META)
+    try:
+        if body["state"] == "online":
+            actions = [LockerItem.online.set(True), LockerItem.last_seen.set(deps.now()), LockerItem.status_ts.set(ts)]
+            if boot:
+                actions.append(LockerItem.boot.set(boot))
+            meta.update(actions=actions, condition=LockerItem.item.exists())
+        else:
+            same_boot = LockerItem.boot.does_not_exist() | (LockerItem.boot == (boot or ""))
+            meta.update(actions=[LockerItem.online.set(False), LockerItem.status_ts.set(ts)],
+                        condition=LockerItem.item.exists() & same_boot)
+            audit_entry(locker_subject(locker_id), f"locker:{locker_id}", "offline", deps.now(), boot=boot).save()
+    except UpdateError:
+        return "ignored"
+    return body["state"]
+
+
+

@@ -1,0 +1,170 @@
+"""Lockers and compartments: registration, liveness, the staff view, out-of-service and force-open."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from ..domain.compartments import SIZES, Compartment
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..storage.models import LockerItem
+from .audit import audit_entry, history, locker_subject
+from .commands import build_unlock, command_record, publish
+from .deps import Deps
+
+META = "#meta"
+KEYPAD = "#keypad"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
+COMPARTMENT_RE = re.compile(r"^[A-Z][0-9]{2}$")
+
+
+def compartment_key(compartment_id: str) -> str:
+    return f"C#{compartment_id}"
+
+
+def load_locker_items(locker_id: str) -> tuple[LockerItem, list[Compartment], LockerItem | None]:
+    """One Query returns the locker's meta, compartments and keypad state."""
+    meta: LockerItem | None = None
+    keypad: LockerItem | None = None
+    compartments: list[Compartment] = []
+    for item in LockerItem.query(locker_id, consistent_read=True):
+        if item.item == META:
+            meta = item
+        elif item.item == KEYPAD:
+            keypad = item
+        else:
+            compartments.append(to_compartment(item))
+    if meta is None:
+        raise NotFound("Dulapul nu există.", "locker not found")
+    return meta, compartments, keypad
+
+
+def to_compartment(item: LockerItem) -> Compartment:
+    return Compartment(
+        locker_id=item.locker_id,
+        id=item.item[2:],
+        size=item.size or "S",
+        accessible=bool(item.accessible),
+        enabled=item.enabled is not False,
+        request_id=item.request_id,
+        door=item.door or "closed",
+        occupied=bool(item.occupied),
+    )
+
+
+def is_online(deps: Deps, meta: LockerItem) -> bool:
+    """Heartbeats decide liveness; the last will only hastens the verdict."""
+    if meta.online is False:
+        return False
+    return meta.last_seen is not None and deps.now() - meta.last_seen <= deps.settings.locker_stale_seconds * 1000
+
+
+def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any]:
+    locker_id = body.get("id")
+    if not isinstance(locker_id, str) or not ID_RE.match(locker_id):
+        raise InvalidInput("Identificatorul dulapului: 3–40 litere mici, cifre sau „-”.", "id must match [a-z0-9-]{3,40}")
+    name, location = body.get("name"), body.get("location")
+    if not isinstance(name, str) or not name.strip() or not isinstance(location, str) or not location.strip():
+        raise InvalidInput("Numele și locul dulapului sunt obligatorii.", "name and location are required strings")
+    raw = body.get("compartments")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= 96:
+        raise InvalidInput("Dulapul trebuie să aibă 1–96 compartimente.", "compartments must be a list of 1-96 items")
+    seen: set[str] = set()
+    items = []
+    for entry in raw:
+        if not isinstance(entry, dict) or set(entry) - {"id", "size", "accessible"}:
+            raise InvalidInput("Compartiment descris greșit.", "each compartment is {id, size, accessible}")
+        cid, size, accessible = entry.get("id"), entry.get("size"), entry.get("accessible", False)
+        if not isinstance(cid, str) or not COMPARTMENT_RE.match(cid) or cid in seen:
+            raise InvalidInput("Identificator de compartiment greșit sau repetat (ex. A01).", f"bad or repeated compartment id {cid!r}")
+        if size not in SIZES or not isinstance(accessible, bool):
+            raise InvalidInput("Mărimea compartimentului: S, M sau L.", "size must be S, M or L; accessible a boolean")
+        seen.add(cid)
+        items.append(LockerItem(locker_id=locker_id, item=compartment_key(cid), size=size, accessible=accessible,
+                                enabled=True, door="closed", occupied=False))
+    now = deps.now()
+    meta = LockerItem(locker_id=locker_id, item=META, kind="locker", name=name.strip(), location=location.strip(),
+                      online=False)
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            tx.save(meta, condition=LockerItem.locker_id.does_not_exist())
+            for item in items:
+                tx.save(item)
+            tx.save(audit_entry(locker_subject(locker_id), actor, "created", now, compartments=len(items)))
+    except Exception as error:  # noqa: BLE001
+        if "ConditionalCheckFailed" in str(getattr(error, "cause_response_code", "")) or "Conditional" in str(error):
+            raise Conflict("Dulapul există deja.", "locker already exists") from error
+        raise
+    return locker_view(deps, locker_id)
+
+
+def list_lockers(deps: Deps) -> list[dict[str, Any]]:
+    return [_meta_view(deps, m) for m in LockerItem.by_kind.query("locker")]
+
+
+def _meta_view(deps: Deps, meta: LockerItem) -> dict[str, Any]:
+    return {
+        "id": meta.locker_id,
+        "name": meta.name,
+        "location": meta.location,
+        "online": is_online(deps, meta),
+        "lastSeen": meta.last_seen,
+        "boot": meta.boot,
+        "agentVersion": meta.agent_version,
+    }
+
+
+def locker_view(deps: Deps, locker_id: str, with_alerts: bool = False) -> dict[str, Any]:
+    meta, compartments, keypad = load_locker_items(locker_id)
+    view = _meta_view(deps, meta)
+    view["compartments"] = [
+        {
+            "id": c.id,
+            "size": c.size,
+            "accessible": c.accessible,
+            "enabled": c.enabled,
+            "door": c.door,
+            "occupied": c.occupied,
+            "reserved": c.request_id is not None,
+            "state": c.state,
+        }
+        for c in sorted(compartments, key=lambda c: c.id)
+    ]
+    view["keypadLockedUntil"] = keypad.locked_until if keypad and (keypad.locked_until or 0) > deps.now() else None
+    if with_alerts:
+        view["alerts"] = [h for h in history(locker_subject(locker_id), 100)
+                          if h["action"] in ("fault", "keypad_locked", "command_timed_out", "malformed_event")]
+    return view
+
+
+def set_compartment_enabled(deps: Deps, actor: str, locker_id: str, compartment_id: str, enabled: bool) -> dict[str, Any]:
+    item = LockerItem(locker_id=locker_id, item=compartment_key(compartment_id))
+    condition = LockerItem.item.exists()
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            tx.update(item, actions=[LockerItem.enabled.set(enabled)], condition=condition)
+            tx.save(audit_entry(locker_subject(locker_id), actor, "enabled" if enabled else "out_of_service",
+                                deps.now(), compartment=compartment_id))
+    except Exception as error:  # noqa: BLE001
+        raise NotFound("Compartimentul nu există.", "compartment not found") from error
+    return locker_view(deps, locker_id)
+
+
+def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reason: str) -> str:
+    """Open a compartment for service; the reason is mandatory and audited."""
+    reason = reason.strip()
+    if not reason or len(reason) > 300:
+        raise InvalidInput("Scrieți motivul deschiderii (cel mult 300 de caractere).", "reason is required (max 300)")
+    _, compartments, _ = load_locker_items(locker_id)
+    if compartment_id not in {c.id for c in compartments}:
+        raise NotFound("Compartimentul nu există.", "compartment not found")
+    message = build_unlock(deps, locker_id, compartment_id, "service")
+    with TransactWrite(connection=deps.connection) as tx:
+        tx.save(command_record(message))
+        tx.save(audit_entry(locker_subject(locker_id), actor, "force_open", deps.now(),
+                            compartment=compartment_id, reason=reason, cmd=message["id"]))
+    publish(deps, message)
+    return message["id"]
+

@@ -1,0 +1,132 @@
+"""Sending an SMS as a recorded notification: rendered, counted, retried with backoff, its fate visible to staff.
+
+Policy: up to three quick attempts with exponential backoff for throttling and
+transient faults; if they all fail the notification stays ``retrying`` and the
+scheduled job tries again; a permanent failure is ``failed`` and shows in staff
+tasks. A notification is recorded before it is sent, so none is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from ..domain.phones import mask_phone
+from ..domain.sms import SmsContext, render_sms, segment_count
+from ..ports import PermanentSmsError, RetryableSmsError
+from ..storage.models import ContactRecord, NotificationRecord, RequestRecord
+from .deps import Deps
+
+log = logging.getLogger(__name__)
+QUICK_ATTEMPTS = 3
+MAX_ATTEMPTS = 8
+BACKOFF_S = 0.2
+
+
+def sms_context(deps: Deps, request: RequestRecord, **extra: object) -> SmsContext:
+    s = deps.settings
+    return SmsContext(
+        registration_number=request.registration_number,
+        deadline_ms=request.deadline,
+        counter_location=s.counter_location_ro,
+        counter_hours=s.counter_hours_ro,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def notify(deps: Deps, request: RequestRecord, template: str, ctx: SmsContext) -> NotificationRecord | None:
+    """Record and send ``template`` to the request's citizen; None when there is no consent or no phone."""
+    try:
+        contact = ContactRecord.get(request.id)
+    except ContactRecord.DoesNotExist:
+        return None
+    if not contact.sms_consent:
+        return None
+    body = render_sms(template, ctx)
+    record = NotificationRecord(
+        request_id=request.id,
+        id=f"{deps.now():015d}#{uuid.uuid4().hex[:8]}",
+        to_masked=mask_phone(contact.phone),
+        template=template,
+        segments=segment_count(body),
+        status="sending",
+        attempts=0,
+        created_at=deps.now(),
+    )
+    record.save()
+    _attempt(deps, record, contact.phone, body, QUICK_ATTEMPTS)
+    return record
+
+
+def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, tries: int) -> None:
+    sleep = deps.sleep or time.sleep
+    error = ""
+    for attempt in range(tries):
+        record.attempts = (record.attempts or 0) + 1
+        try:
+            message_id = deps.sms.send(phone, body)
+        except RetryableSmsError as exc:
+            error = f"retryable: {exc}"
+            if attempt + 1 < tries:
+                sleep(BACKOFF_S * (2**attempt))
+            continue
+        except PermanentSmsError as exc:
+            record.update(actions=[
+                NotificationRecord.status.set("failed"),
+                NotificationRecord.error.set(f"permanent: {exc}"),
+                NotificationRecord.attempts.set(record.attempts),
+            ])
+            log.warning("sms %s failed permanently: %s", record.template, exc)
+            return
+        record.update(actions=[
+            NotificationRecord.status.set("sent"),
+            NotificationRecord.sns_message_id.set(message_id),
+            NotificationRecord.attempts.set(record.attempts),
+            NotificationRecord.error.remove(),
+        ])
+        return
+    final = "failed" if (record.attempts or 0) >= MAX_ATTEMPTS else "retrying"
+    record.update(actions=[
+        NotificationRecord.status.set(final),
+        NotificationRecord.error.set(error),
+        NotificationRecord.attempts.set(record.attempts),
+    ])
+
+
+def retry_pending(deps: Deps) -> int:
+    """Resend notifications left ``retrying``; the body is rendered again from the request."""
+    from ..domain.sms import render_sms as _render
+
+    count = 0
+    for record in NotificationRecord.by_status.query("retrying"):
+        try:
+            request = RequestRecord.get(record.request_id)
+            contact = ContactRecord.get(record.request_id)
+        except (RequestRecord.DoesNotExist, ContactRecord.DoesNotExist):
+            record.update(actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("no contact")])
+            continue
+        if record.template == "pickup_ready":
+            # The PIN is never stored in clear, so it cannot be re-rendered: staff must reissue.
+            record.update(actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("codes not recoverable")])
+            continue
+        _attempt(deps, record, contact.phone, _render(record.template, sms_context(deps, request, at_ms=deps.now())), 1)
+        count += 1
+    return count
+
+
+def notifications_of(request_id: str) -> list[dict[str, object]]:
+    return [
+        {
+            "id": n.id,
+            "to": n.to_masked,
+            "template": n.template,
+            "segments": n.segments,
+            "status": n.status,
+            "attempts": n.attempts,
+            "snsMessageId": n.sns_message_id,
+            "error": n.error,
+            "createdAt": n.created_at,
+        }
+        for n in NotificationRecord.query(request_id)
+    ]

@@ -1,0 +1,46 @@
+"""What the citizen's QR page (/r/{token}) shows: the QR, the PIN, the locker, the deadline, or why not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.sms import BUCHAREST
+from ..storage.models import LockerItem, RequestRecord
+from .credentials import find_by_token, unseal_pin
+from .deps import Deps
+from .lockers import META
+
+
+@dataclass(frozen=True)
+class PickupPage:
+    state: str  # valid | used | expired | unknown
+    registration_number: str = ""
+    pin: str = ""
+    qr_content: str = ""
+    deadline: str = ""
+    locker_name: str = ""
+    locker_location: str = ""
+
+
+def pickup_page(deps: Deps, token: str) -> PickupPage:
+    credential = find_by_token(deps, token)
+    if credential is None or credential.revoked:
+        return PickupPage("unknown")
+    try:
+        request = RequestRecord.get(credential.request_id)
+    except RequestRecord.DoesNotExist:
+        return PickupPage("unknown")
+    deadline = datetime.fromtimestamp(credential.expires_at / 1000, BUCHAREST).strftime("%d.%m.%Y, ora %H:%M")
+    base = {"registration_number": request.registration_number, "deadline": deadline}
+    if credential.used_at or request.status == "collected":
+        return PickupPage("used", **base)
+    if deps.now() > credential.expires_at or request.status != "in_locker":
+        return PickupPage("expired", **base)
+    try:
+        meta = LockerItem.get(credential.locker_id, META)
+        name, location = meta.name or "", meta.location or ""
+    except LockerItem.DoesNotExist:
+        name, location = credential.locker_id, ""
+    return PickupPage("valid", pin=unseal_pin(deps, token, credential) or "", qr_content=token,
+                      locker_name=name, locker_location=location, **base)

@@ -1,0 +1,277 @@
+"""Registry-desk use cases: register a request, mark it ready, cancel it, hand it over at the counter, read it."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
+from ..domain.compartments import SIZES
+from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, next_status
+from ..domain.phones import mask_phone, normalise_phone
+from ..storage.models import ContactRecord, CounterRecord, RequestRecord
+from .audit import audit_entry, history, request_subject
+from .deps import Deps
+from .notify import notifications_of, notify, sms_context
+
+MAX_NAME = 120
+MAX_DOCUMENTS = 500
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    citizen_name: str
+    phone: str
+    documents: str
+    size: str = "S"
+    accessible: bool = False
+    registration_number: str | None = None
+    sms_consent: bool = True
+    locker_consent: bool = True
+
+
+def validate_new_request(data: NewRequest) -> tuple[NewRequest, str]:
+    """The cleaned request and the E.164 phone; InvalidInput names the first wrong field."""
+    name = data.citizen_name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput("Scrieți numele solicitantului (cel mult 120 de caractere).", "citizenName is required (max 120)")
+    documents = data.documents.strip()
+    if not documents or len(documents) > MAX_DOCUMENTS:
+        raise InvalidInput("Scrieți ce documente se eliberează (cel mult 500 de caractere).", "documents is required (max 500)")
+    if data.size not in SIZES:
+        raise InvalidInput("Mărimea trebuie să fie S, M sau L.", "size must be S, M or L")
+    number = data.registration_number
+    if number is not None and not CUSTOM_REGISTRATION_RE.match(number):
+        raise InvalidInput(
+            "Numărul de înregistrare poate avea 3–20 de litere, cifre sau „/ . _ -”.",
+            "registrationNumber must be 3-20 letters, digits or / . _ -",
+        )
+    phone = normalise_phone(data.phone)
+    cleaned = NewRequest(name, data.phone, documents, data.size, data.accessible, number, data.sms_consent, data.locker_consent)
+    return cleaned, phone
+
+
+def register_request(deps: Deps, actor: str, data: NewRequest) -> RequestRecord:
+    """Create a request with a gapless registration number (or the desk's own), its contact and audit, atomically."""
+    data, phone = validate_new_request(data)
+    for attempt in range(30):
+        now = deps.now()
+        record = _new_record(data, phone, actor, now)
+        contact = ContactRecord(
+            request_id=record.id,
+            phone=phone,
+            sms_consent=data.sms_consent,
+            locker_consent=data.locker_consent,
+            consent_recorded_at=now,
+        )
+        try:
+            with TransactWrite(connection=deps.connection) as tx:
+                if data.registration_number:
+                    record.registration_number = data.registration_number
+                else:
+                    record.registration_number = _next_number(tx, now)
+                tx.save(
+                    CounterRecord(key=f"regno#{record.registration_number}", owner=record.id),
+                    condition=CounterRecord.key.does_not_exist(),
+                )
+                tx.save(record, condition=RequestRecord.id.does_not_exist())
+                tx.save(contact)
+                tx.save(audit_entry(request_subject(record.id), actor, "registered", now,
+                                    registrationNumber=record.registration_number))
+        except TransactWriteError as error:
+            if data.registration_number and _claim_failed(error):
+                raise Conflict(
+                    f"Numărul de înregistrare {data.registration_number} există deja.",
+                    "registrationNumber already exists",
+                ) from error
+            time.sleep(random.uniform(0.005, 0.02) * (1 + attempt % 5))
+            continue
+        return record
+    raise Conflict("Prea multe înregistrări simultane; încercați din nou.", "too much contention, retry")
+
+
+def _claim_failed(error: TransactWriteError) -> bool:
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return len(reasons) > 0 and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def _next_number(tx: TransactWrite, now: int) -> str:
+    """Reserve the next number of the year inside ``tx``: the counter moves only if the whole request is written."""
+    year = datetime.fromtimestamp(now / 1000, timezone.utc).year
+    key = f"seq#PS2-{year}"
+    try:
+        current = int(CounterRecord.get(key, consistent_read=True).value or 0)
+    except CounterRecord.DoesNotExist:
+        current = 0
+    counter = CounterRecord(key=key, value=current + 1)
+    condition = CounterRecord.value == current if current else CounterRecord.key.does_not_exist()
+    tx.save(counter, condition=condition)
+    return format_registration_number(year, current + 1)
+
+
+def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> RequestRecord:
+    return RequestRecord(
+        id=uuid.uuid4().hex,
+        registration_number="",
+        status=Status.REGISTERED.value,
+        due_at=now,
+        citizen_name=data.citizen_name,
+        documents=data.documents,
+        size=data.size,
+        accessible=data.accessible,
+        locker_consent=data.locker_consent,
+        sms_consent=data.sms_consent,
+        phone_mask=mask_phone(phone),
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+    )
+
+
+def load_request(request_id: str) -> RequestRecord:
+    try:
+        return RequestRecord.get(request_id, consistent_read=True)
+    except RequestRecord.DoesNotExist:
+        raise NotFound("Cererea nu există.", "request not found") from None
+
+
+def transition(deps: Deps, record: RequestRecord, action: str, actor: str, extra: list[Any] | None = None,
+               **detail: Any) -> RequestRecord:
+    """Move ``record`` by ``action``, guarded by its current status, with an audit entry in the same transaction."""
+    current = record.status
+    target = next_status(current, action)
+    now = deps.now()
+    actions = [RequestRecord.status.set(target.value), RequestRecord.updated_at.set(now)] + (extra or [])
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            tx.update(record, actions=actions, condition=RequestRecord.status == current)
+            tx.save(audit_entry(request_subject(record.id), actor, action, now, **{"from": current, "to": target.value}, **detail))
+    except TransactWriteError as error:
+        raise Conflict("Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile") from error
+    return load_request(record.id)
+
+
+def close_actions(deps: Deps, channel: str | None) -> list[Any]:
+    """Updates that close a request: its erasure clock starts now."""
+    now = deps.now()
+    erase_at = now + deps.settings.erase_after_days * DAY_MS
+    actions = [RequestRecord.closed_at.set(now), RequestRecord.due_at.set(erase_at)]
+    if channel:
+        actions.append(RequestRecord.channel.set(channel))
+    return actions
+
+
+def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
+    erase_at = deps.now() // 1000 + deps.settings.erase_after_days * 86_400
+    try:
+        ContactRecord(request_id=request_id).update(
+            actions=[ContactRecord.erase_at.set(erase_at)], condition=ContactRecord.request_id.exists()
+        )
+    except Exception:  # noqa: BLE001 - no contact left to erase is fine
+        pass
+
+
+def mark_ready(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+    """Documents are ready. Without locker consent the citizen is told to come to the counter."""
+    record = load_request(request_id)
+    channel = "locker" if record.locker_consent else "counter"
+    record = transition(deps, record, "ready", actor, [RequestRecord.channel.set(channel)])
+    if channel == "counter":
+        notify(deps, record, "counter_ready", sms_context(deps, record))
+    return record
+
+
+def send_to_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+    """The locker cannot be used (full, offline, citizen's choice): the request goes the counter path."""
+    record = load_request(request_id)
+    if record.status != Status.READY.value:
+        next_status(record.status, "collect_at_counter")  # raises with the reason
+        raise IllegalTransition("Doar o cerere pregătită poate fi trimisă la ghișeu.", "only ready requests")
+    record.update(actions=[RequestRecord.channel.set("counter"), RequestRecord.updated_at.set(deps.now())])
+    from .audit import audit_entry as _entry
+
+    _entry(request_subject(record.id), actor, "counter_path", deps.now()).save()
+    notify(deps, record, "counter_ready", sms_context(deps, record))
+    return load_request(request_id)
+
+
+def collect_at_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+    record = load_request(request_id)
+    record = transition(deps, record, "collect_at_counter", actor, close_actions(deps, "counter"))
+    schedule_contact_erasure(deps, record.id)
+    return record
+
+
+def cancel_request(deps: Deps, actor: str, request_id: str, reason: str = "") -> RequestRecord:
+    from .deposit import release_compartment
+
+    record = load_request(request_id)
+    if record.status == Status.RESERVED.value:
+        release_compartment(deps, record)
+    record = transition(deps, record, "cancel", actor, close_actions(deps, None), reason=reason or None)
+    schedule_contact_erasure(deps, record.id)
+    return record
+
+
+def request_view(record: RequestRecord, with_history: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": record.id,
+        "registrationNumber": record.registration_number,
+        "status": record.status,
+        "citizenName": record.citizen_name,
+        "documents": record.documents,
+        "size": record.size,
+        "accessible": record.accessible,
+        "lockerConsent": record.locker_consent,
+        "smsConsent": record.sms_consent,
+        "phone": record.phone_mask,
+        "channel": record.channel,
+        "lockerId": record.locker_id,
+        "compartment": record.compartment,
+        "deadline": record.deadline,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "closedAt": record.closed_at,
+    }
+    if with_history:
+        view["history"] = history(request_subject(record.id))
+        view["notifications"] = notifications_of(record.id)
+    return view
+
+
+def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[RequestRecord]:
+    """Queue by status (newest first), optionally filtered by registration number, name or phone digits."""
+    if status:
+        try:
+            statuses: tuple[Status, ...] = (Status(status),)
+        except ValueError:
+            raise InvalidInput("Stare necunoscută.", f"unknown status {status!r}") from None
+    else:
+        statuses = OPEN_STATUSES + CLOSED_STATUSES if q else OPEN_STATUSES
+    needle = (q or "").strip()
+    if needle and needle.upper().startswith("PS2-") or (needle and "/" in needle):
+        found = [RequestRecord.get(k.id) for k in RequestRecord.by_registration.query(needle.upper() if needle.upper().startswith("PS2-") else needle)]
+        return [r for r in found if not status or r.status == status]
+    results: list[RequestRecord] = []
+    for st in statuses:
+        for record in RequestRecord.by_status_due.query(st.value, scan_index_forward=False, limit=limit):
+            if needle and not _matches(record, needle):
+                continue
+            results.append(record)
+    return results[:limit]
+
+
+def _matches(record: RequestRecord, needle: str) -> bool:
+    lowered = needle.lower()
+    if needle.isdigit():
+        return (record.phone_mask or "").endswith(needle[-3:]) or needle in record.registration_number
+    return lowered in record.citizen_name.lower() or lowered in record.registration_number.lower()

@@ -1,0 +1,1 @@
+"""DynamoDB storage through pynamodb: the only package that imports pynamodb."""

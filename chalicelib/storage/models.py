@@ -1,0 +1,318 @@
+"""pynamodb models, one per table, designed from the access patterns in docs/data-model.md.
+
+Table names and the endpoint are bound once by ``bind``: from config on AWS,
+to the local emulator on the local stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..config import Settings
+
+
+class _Base(Model):
+    class Meta:
+        abstract = True
+        table_name = ""
+        region = "eu-central-1"
+        host: str | None = None
+        billing_mode = "PAY_PER_REQUEST"
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 2
+
+
+class StatusDueIndex(GlobalSecondaryIndex["RequestRecord"]):
+    """Requests by status, ordered by due_at: the queue, reminders, expiry and erasure jobs."""
+
+    class Meta:
+        index_name = "status-due"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
+class RegistrationIndex(GlobalSecondaryIndex["RequestRecord"]):
+    """Requests by registration number: search at the desk and the citizen's status page."""
+
+    class Meta:
+        index_name = "registration"
+        projection = KeysOnlyProjection()
+
+    registration_number = UnicodeAttribute(hash_key=True)
+
+
+class RequestRecord(_Base):
+    class Meta(_Base.Meta):
+        table_name = "requests"
+
+    id = UnicodeAttribute(hash_key=True)
+    registration_number = UnicodeAttribute()
+    status = UnicodeAttribute()
+    due_at = NumberAttribute()
+    citizen_name = UnicodeAttribute()
+    documents = UnicodeAttribute()
+    size = UnicodeAttribute(default="S")
+    accessible = BooleanAttribute(default=False)
+    locker_consent = BooleanAttribute(default=True)
+    sms_consent = BooleanAttribute(default=True)
+    phone_mask = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    created_by = UnicodeAttribute(null=True)
+    locker_id = UnicodeAttribute(null=True)
+    compartment = UnicodeAttribute(null=True)
+    deposit_cmd = UnicodeAttribute(null=True)
+    pickup_cmd = UnicodeAttribute(null=True)
+    retrieve_cmd = UnicodeAttribute(null=True)
+    deadline = NumberAttribute(null=True)
+    reminder_sent_at = NumberAttribute(null=True)
+    expiry_notified_at = NumberAttribute(null=True)
+    closed_at = NumberAttribute(null=True)
+    phone_erased_at = NumberAttribute(null=True)
+    by_status_due = StatusDueIndex()
+    by_registration = RegistrationIndex()
+
+
+class ContactRecord(_Base):
+    """The citizen's phone, apart from the request so TTL can erase it while the record stays."""
+
+    class Meta(_Base.Meta):
+        table_name = "contacts"
+
+    request_id = UnicodeAttribute(hash_key=True)
+    phone = UnicodeAttribute()
+    sms_consent = BooleanAttribute(default=True)
+    locker_consent = BooleanAttribute(default=True)
+    consent_recorded_at = NumberAttribute()
+    erase_at = TTLAttribute(null=True)
+
+
+class LockerListIndex(GlobalSecondaryIndex["LockerItem"]):
+    """Sparse: only ``#meta`` items carry ``kind``, so this lists lockers without a Scan."""
+
+    class Meta:
+        index_name = "lockers"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    locker_id = UnicodeAttribute(range_key=True)
+
+
+class LockerItem(_Base):
+    """A locker's items: ``#meta`` (name, liveness), ``C#<id>`` (a compartment), ``#keypad`` (lock-out)."""
+
+    class Meta(_Base.Meta):
+        table_name = "lockers"
+
+    locker_id = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    # meta
+    kind = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    online = BooleanAttribute(null=True)
+    boot = UnicodeAttribute(null=True)
+    last_seen = NumberAttribute(null=True)
+    status_ts = NumberAttribute(null=True)
+    agent_version = UnicodeAttribute(null=True)
+    # compartment
+    size = UnicodeAttribute(null=True)
+    accessible = BooleanAttribute(null=True)
+    enabled = BooleanAttribute(null=True)
+    request_id = UnicodeAttribute(null=True)
+    door = UnicodeAttribute(null=True)
+    occupied = BooleanAttribute(null=True)
+    door_boot = UnicodeAttribute(null=True)
+    door_seq = NumberAttribute(null=True)
+    door_ts = NumberAttribute(null=True)
+    # keypad
+    failures = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[var-annotated]
+    locked_until = NumberAttribute(null=True)
+    lockouts = NumberAttribute(null=True)
+    last_lockout_at = NumberAttribute(null=True)
+    revision = NumberAttribute(null=True)
+    by_kind = LockerListIndex()
+
+
+class CredentialRecord(_Base):
+    """A pickup code by its keyed hash: ``pin#<locker>#<hmac>`` or ``qr#<hmac>``."""
+
+    class Meta(_Base.Meta):
+        table_name = "credentials"
+
+    code_key = UnicodeAttribute(hash_key=True)
+    request_id = UnicodeAttribute()
+    locker_id = UnicodeAttribute()
+    compartment = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    used_at = NumberAttribute(null=True)
+    revoked = BooleanAttribute(default=False)
+    sibling = UnicodeAttribute(null=True)
+    sealed_pin = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
+class LockerEventRecord(_Base):
+    """Every locker event as received: the idempotency guard (locker + event id) and the locker's audit trail."""
+
+    class Meta(_Base.Meta):
+        table_name = "locker-events"
+
+    locker_id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()
+    ts = NumberAttribute()
+    received_at = NumberAttribute()
+    payload = JSONAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
+class PendingCommandIndex(GlobalSecondaryIndex["CommandRecord"]):
+    """Sparse: commands still waiting for an ack, by expiry, for the timeout job."""
+
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    exp = NumberAttribute(range_key=True)
+
+
+class CommandRecord(_Base):
+    class Meta(_Base.Meta):
+        table_name = "commands"
+
+    id = UnicodeAttribute(hash_key=True)
+    locker_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    compartment = UnicodeAttribute(null=True)
+    purpose = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute(null=True)
+    iat = NumberAttribute()
+    exp = NumberAttribute()
+    status = UnicodeAttribute(default="sent")
+    reason = UnicodeAttribute(null=True)
+    pending = UnicodeAttribute(null=True)
+    credential_key = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+    by_pending = PendingCommandIndex()
+
+
+class AuditRecord(_Base):
+    """Who (clerk or locker) did what, when, to a request or a locker."""
+
+    class Meta(_Base.Meta):
+        table_name = "audit"
+
+    subject = UnicodeAttribute(hash_key=True)
+    at_id = UnicodeAttribute(range_key=True)
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    detail = JSONAttribute(null=True)
+
+
+class FailedNotificationIndex(GlobalSecondaryIndex["NotificationRecord"]):
+    class Meta:
+        index_name = "status-created"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class NotificationRecord(_Base):
+    """One SMS: recipient (masked), template, segments, SNS message id, status and attempts."""
+
+    class Meta(_Base.Meta):
+        table_name = "notifications"
+
+    request_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    to_masked = UnicodeAttribute()
+    template = UnicodeAttribute()
+    segments = NumberAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    sns_message_id = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    by_status = FailedNotificationIndex()
+
+
+class CounterRecord(_Base):
+    """Registration sequences (``seq#PS2-2026``) and uniqueness claims (``regno#<number>``)."""
+
+    class Meta(_Base.Meta):
+        table_name = "counters"
+
+    key = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+
+
+class StaffRecord(_Base):
+    """Staff accounts of the local stage; on AWS the Cognito user pool holds them."""
+
+    class Meta(_Base.Meta):
+        table_name = "staff"
+
+    username = UnicodeAttribute(hash_key=True)
+    password_hash = UnicodeAttribute()
+    roles = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
+    display_name = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[_Base], ...] = (
+    RequestRecord,
+    ContactRecord,
+    LockerItem,
+    CredentialRecord,
+    LockerEventRecord,
+    CommandRecord,
+    AuditRecord,
+    NotificationRecord,
+    CounterRecord,
+    StaffRecord,
+)
+_BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at the configured tables and endpoint (idempotent)."""
+    for model, base in _BASE_NAMES.items():
+        model.Meta.table_name = settings.table(base)
+        model.Meta.region = settings.region
+        model.Meta.host = settings.aws_endpoint
+        model._connection = None
+
+
+def connection(settings: Settings) -> Connection:
+    return Connection(region=settings.region, host=settings.aws_endpoint, max_retry_attempts=2)
+
+
+def create_tables() -> None:
+    """Create missing tables (local stage and tests; on AWS CloudFormation owns them)."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+
+
+def table_names() -> dict[str, Any]:
+    return {base: model.Meta.table_name for model, base in _BASE_NAMES.items()}

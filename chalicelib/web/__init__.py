@@ -1,0 +1,1 @@
+"""HTTP edge helpers: strict JSON body parsing, error mapping and page rendering."""

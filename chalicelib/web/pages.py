@@ -1,0 +1,41 @@
+"""Jinja2 rendering of citizen pages (Romanian first, English on ``?lang=en``) and the QR as inline SVG."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+# On Lambda the build copies templates/ into the package root (vendor/templates); locally it is beside app.py.
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEMPLATE_DIR = os.path.join(_ROOT, "templates")
+_env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
+
+SECURITY_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
+
+
+def language(query: dict[str, str] | None) -> str:
+    return "en" if (query or {}).get("lang") == "en" else "ro"
+
+
+def render(template: str, **context: Any) -> str:
+    return _env.get_template(template).render(**context)
+
+
+def qr_svg(content: str) -> str:
+    """An SVG QR sized for a phone screen held up to the locker's scanner (error correction M)."""
+    buffer = io.BytesIO()
+    segno.make(content, error="m", micro=False).save(buffer, kind="svg", scale=8, border=4, xmldecl=False,
+                                                      svgns=True, title="Cod QR pentru ridicarea documentelor")
+    return buffer.getvalue().decode()

@@ -1,0 +1,81 @@
+"""The one place that chooses adapters and builds the service dependencies, lazily, once per process."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .adapters.iot_publisher import IotDataCommandPublisher
+from .adapters.signer import Ed25519Signer
+from .adapters.sns_sms import SnsSms
+from .adapters.staff_directory import CognitoStaffDirectory, DynamoStaffDirectory
+from .config import Settings, settings
+from .ports import CommandPublisher, StaffDirectory, SystemClock
+from .services.deps import Deps
+from .storage import models
+
+_lock = threading.Lock()
+_deps: Deps | None = None
+_BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+
+
+def aws_client(service: str, cfg: Settings) -> Any:
+    return boto3.client(service, region_name=cfg.region, endpoint_url=cfg.aws_endpoint, config=_BOTO_CONFIG)
+
+
+def load_secrets(cfg: Settings) -> dict[str, str]:
+    """Signing key, code pepper and session secret: from SSM (SecureString JSON) on AWS, env locally."""
+    if cfg.secrets_parameter:
+        value = aws_client("ssm", cfg).get_parameter(Name=cfg.secrets_parameter, WithDecryption=True)
+        return dict(json.loads(value["Parameter"]["Value"]))
+    return {"signing_key": cfg.signing_key_b64, "code_pepper": cfg.code_pepper, "session_secret": cfg.session_secret}
+
+
+def _decode(value: str, name: str) -> bytes:
+    if not value:
+        raise RuntimeError(f"secret '{name}' is not configured (see README, Configuration)")
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _publisher(cfg: Settings) -> CommandPublisher:
+    if cfg.command_publisher == "mqtt":
+        from .adapters.mqtt_publisher import MqttCommandPublisher
+
+        return MqttCommandPublisher(cfg.mqtt_host, cfg.mqtt_port, cfg.topic_prefix)
+    return IotDataCommandPublisher(aws_client("iot-data", cfg), cfg.topic_prefix)
+
+
+def _staff(cfg: Settings) -> StaffDirectory:
+    if cfg.staff_directory == "cognito":
+        return CognitoStaffDirectory(aws_client("cognito-idp", cfg), cfg.cognito_user_pool_id, cfg.cognito_client_id)
+    return DynamoStaffDirectory()
+
+
+def build_deps(cfg: Settings) -> Deps:
+    models.bind(cfg)
+    secrets = load_secrets(cfg)
+    return Deps(
+        settings=cfg,
+        clock=SystemClock(),
+        sms=SnsSms(aws_client("sns", cfg), cfg.sms_sender_id),
+        publisher=_publisher(cfg),
+        signer=Ed25519Signer(_decode(secrets["signing_key"], "signing_key"), cfg.signing_kid),
+        staff=_staff(cfg),
+        pepper=_decode(secrets["code_pepper"], "code_pepper"),
+        session_secret=_decode(secrets["session_secret"], "session_secret"),
+        connection=models.connection(cfg),
+    )
+
+
+def get_deps() -> Deps:
+    global _deps
+    if _deps is None:
+        with _lock:
+            if _deps is None:
+                _deps = build_deps(settings())
+    return _deps
