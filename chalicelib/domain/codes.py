@@ -13,9 +13,9 @@ import re
 import secrets
 
 PIN_LENGTH = 8
-TOKEN_BYTES = 20  # 160 bits
+TOKEN_BYTES = 16  # 128 bits, 22 URL-safe characters: the SMS link must fit one segment
 REGISTRATION_RE = re.compile(r"^PS2-(\d{4})-(\d{6})$")
-CUSTOM_REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{2,39}$")
+CUSTOM_REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{2,19}$")
 
 
 def new_pin() -> str:

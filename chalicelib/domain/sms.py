@@ -65,8 +65,8 @@ def render_sms(template: str, ctx: SmsContext) -> str:
     """The folded text of ``template``; callers check the segment count before sending."""
     nr = ctx.registration_number
     if template == "pickup_ready":
-        text = f"Primăria S2: documentele {nr} vă așteaptă în dulapul de la sediu până la {_when(ctx.deadline_ms)}. PIN {ctx.pin}"
-        text += f". Cod QR: {ctx.qr_url}" if ctx.qr_url else ". Tastați PIN-ul la dulap."
+        text = f"Primăria S2: documentele {nr} sunt în dulap până la {_when(ctx.deadline_ms)}. PIN {ctx.pin}"
+        text += f". QR: {ctx.qr_url}" if ctx.qr_url else ". Tastați PIN-ul la dulapul de la sediu."
     elif template == "counter_ready":
         text = (
             f"Primăria S2: documentele {nr} sunt gata. Le ridicați de la {ctx.counter_location}, "

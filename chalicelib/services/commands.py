@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.errors import DependencyDown
 from ..domain.protocol import reject_command, unlock_command
-from ..storage.models import CommandRecord
+from ..storage.models import CommandRecord, ttl_at
 from .deps import Deps
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def command_record(message: dict[str, Any], request_id: str | None = None) -> Co
         exp=message["exp"],
         status="sent",
         pending="1",
-        ttl=message["iat"] // 1000 + KEEP_COMMANDS_S,
+        ttl=ttl_at(message["iat"] // 1000 + KEEP_COMMANDS_S),
     )
 
 

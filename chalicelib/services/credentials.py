@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pynamodb.exceptions import PutError
 
 from ..domain.codes import keyed_hash, new_pin, new_token
-from ..storage.models import CredentialRecord
+from ..storage.models import CredentialRecord, ttl_at
 from .deps import Deps
 
 KEEP_AFTER_EXPIRY_S = 30 * 86_400
@@ -87,7 +87,7 @@ def _credential(
         locker_id=locker_id,
         compartment=compartment,
         expires_at=expires_at,
-        ttl=expires_at // 1000 + KEEP_AFTER_EXPIRY_S,
+        ttl=ttl_at(expires_at // 1000 + KEEP_AFTER_EXPIRY_S),
     )
 
 

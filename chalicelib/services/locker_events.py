@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain.errors import InvalidInput
 from ..domain.protocol import MAX_EVENT_BYTES, LockerEvent, parse_event
-from ..storage.models import LockerEventRecord, LockerItem
+from ..storage.models import LockerEventRecord, LockerItem, ttl_at
 from .audit import audit_entry, locker_subject
 from .deps import Deps
 from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
@@ -88,7 +88,7 @@ def _claim(deps: Deps, event: LockerEvent) -> bool:
         ts=event.ts,
         received_at=deps.now(),
         payload=_redacted(event.raw or {}),
-        ttl=deps.now() // 1000 + KEEP_EVENTS_S,
+        ttl=ttl_at(deps.now() // 1000 + KEEP_EVENTS_S),
     )
     try:
         record.save(condition=LockerEventRecord.event_id.does_not_exist())
@@ -132,7 +132,7 @@ def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None
         received_at=now,
         payload={"excerpt": text[:256]},
         outcome=why,
-        ttl=now // 1000 + KEEP_EVENTS_S,
+        ttl=ttl_at(now // 1000 + KEEP_EVENTS_S),
     ).save()
     audit_entry(locker_subject(locker_id[:64]), f"locker:{locker_id[:64]}", "malformed_event", now, why=why).save()
     log.warning("malformed event from %s: %s", locker_id[:64], why)

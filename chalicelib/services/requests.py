@@ -17,7 +17,7 @@ from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, next_status
 from ..domain.phones import mask_phone, normalise_phone
-from ..storage.models import ContactRecord, CounterRecord, RequestRecord
+from ..storage.models import ContactRecord, CounterRecord, RequestRecord, ttl_at
 from .audit import audit_entry, history, request_subject
 from .deps import Deps
 from .notify import notifications_of, notify, sms_context
@@ -174,7 +174,7 @@ def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
     erase_at = deps.now() // 1000 + deps.settings.erase_after_days * 86_400
     try:
         ContactRecord(request_id=request_id).update(
-            actions=[ContactRecord.erase_at.set(erase_at)], condition=ContactRecord.request_id.exists()
+            actions=[ContactRecord.erase_at.set(ttl_at(erase_at))], condition=ContactRecord.request_id.exists()
         )
     except Exception:  # noqa: BLE001 - no contact left to erase is fine
         pass

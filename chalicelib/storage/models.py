@@ -6,6 +6,7 @@ to the local emulator on the local stage.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from pynamodb.attributes import (
@@ -21,6 +22,11 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ..config import Settings
+
+
+def ttl_at(epoch_seconds: int) -> datetime:
+    """A TTLAttribute value for a Unix time in seconds."""
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc)
 
 
 class _Base(Model):

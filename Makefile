@@ -1,0 +1,48 @@
+# ePS2: `make run` starts the local stack, `make test` runs the whole suite. Both install what is missing.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AWS_DEFAULT_REGION ?= eu-central-1
+
+.PHONY: run test lint typecheck unit integration package deps system-deps clean bench reliability
+
+$(STAMP): requirements.txt requirements-dev.txt iot/requirements.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip<26.3'
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+deps: $(STAMP) system-deps
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: deps
+	$(BIN)/python -m devstack.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy chalicelib iot
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: deps
+	$(BIN)/pytest -q tests/integration
+
+test: deps lint typecheck
+	$(BIN)/pytest -q tests
+
+package: $(STAMP)
+	bash scripts/package.sh
+
+bench: deps
+	$(BIN)/python -m bench.all
+
+clean:
+	rm -rf build vendor .local .pytest_cache .mypy_cache .ruff_cache

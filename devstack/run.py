@@ -1,0 +1,65 @@
+"""``make run``: start the whole local stack with demo data, print the URLs, stop everything on Ctrl-C/SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from .secrets import load_or_create
+from .seed import DEMO_LOCKER
+from .stack import ROOT, LocalStack, port_in_use
+
+
+def main() -> int:
+    http_port = int(os.environ.get("EPS2_HTTP_PORT", "8000"))
+    mqtt_port = int(os.environ.get("EPS2_MQTT_PORT", "18830"))
+    aws_port = int(os.environ.get("EPS2_AWS_PORT", "5000"))
+    sim_port = int(os.environ.get("EPS2_SIMULATOR_PORT", "8001"))
+    busy = [p for p in (http_port, mqtt_port, aws_port, sim_port) if port_in_use(p)]
+    if busy:
+        print(f"Port(s) {', '.join(map(str, busy))} already in use: stop what holds them or set "
+              "EPS2_HTTP_PORT / EPS2_MQTT_PORT / EPS2_AWS_PORT / EPS2_SIMULATOR_PORT.", file=sys.stderr)
+        return 2
+    stack = LocalStack(http_port, mqtt_port, aws_port, secrets=load_or_create(ROOT / ".local" / "secrets.json"))
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stack.start_all(with_simulator=DEMO_LOCKER if _has_simulator() else None, simulator_ui_port=sim_port)
+        base = stack.base_url
+        print(
+            "\nePS2 local stack is running.\n"
+            f"  Portal (citizen):    {base}/\n"
+            f"  Staff console:       {base}/staff\n"
+            f"  API:                 {base}/api/health\n"
+            f"  SMS outbox:          {base}/api/dev/outbox\n"
+            f"  Locker simulator:    http://localhost:{sim_port}/   (locker {DEMO_LOCKER})\n"
+            f"  AWS emulator (moto): {stack.aws_endpoint}\n"
+            f"  MQTT (Mosquitto):    mqtt://127.0.0.1:{mqtt_port}\n"
+            "  Demo accounts:       admin / admin-local, clerk / clerk-local\n"
+            f"  Logs:                {stack.state_dir}/*.log\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        stopping.wait()
+    except Exception as error:  # noqa: BLE001 - print one clear line, then clean up
+        print(f"Could not start the local stack: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("Stopping the local stack…", flush=True)
+        stack.stop()
+    return 0
+
+
+def _has_simulator() -> bool:
+    return (ROOT / "iot" / "simulator.py").exists()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Tables and demo data for the local stage: locker ps2-hq-01 (24 compartments) and the demo staff accounts."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.staff_directory import hash_password
+from chalicelib.config import Settings
+from chalicelib.storage import models
+from chalicelib.storage.models import LockerItem, StaffRecord
+
+DEMO_LOCKER = "ps2-hq-01"
+DEMO_STAFF = (
+    ("admin", "admin-local", ["admin", "clerk"], "Administrator"),
+    ("clerk", "clerk-local", ["clerk"], "Funcționar registratură"),
+)
+
+
+def demo_compartments() -> list[dict[str, object]]:
+    """Three columns of eight: small at the top, large at the bottom; the lower rows are wheelchair-reachable."""
+    compartments = []
+    for column in "ABC":
+        for row in range(1, 9):
+            size = "S" if row <= 4 else "M" if row <= 7 else "L"
+            compartments.append({"id": f"{column}{row:02d}", "size": size, "accessible": row >= 6})
+    return compartments
+
+
+def seed(settings: Settings) -> None:
+    models.bind(settings)
+    models.create_tables()
+    for username, password, roles, name in DEMO_STAFF:
+        StaffRecord(username=username, password_hash=hash_password(password), roles=roles, display_name=name).save()
+    if not list(LockerItem.query(DEMO_LOCKER, limit=1)):
+        LockerItem(locker_id=DEMO_LOCKER, item="#meta", kind="locker", name="Dulapul de la sediu",
+                   location="Str. Chiristigiilor nr. 11-13, intrarea principală", online=False).save()
+        for c in demo_compartments():
+            LockerItem(locker_id=DEMO_LOCKER, item=f"C#{c['id']}", size=c["size"], accessible=c["accessible"],
+                       enabled=True, door="closed", occupied=False).save()

@@ -1,0 +1,187 @@
+"""Start and stop the local stack as child processes, each in its own process group.
+
+Used by ``make run`` (``python -m devstack.run``) and by the integration tests,
+which give it free ports so they never collide with a running demo.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before opening port {port}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def mosquitto_binary() -> str:
+    found = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    if not found:
+        raise RuntimeError("Mosquitto is not installed: run `sudo apt-get install -y mosquitto` (or `make deps`).")
+    return found
+
+
+@dataclass
+class LocalStack:
+    http_port: int = 8000
+    mqtt_port: int = 18830
+    aws_port: int = 5000
+    state_dir: Path = ROOT / ".local"
+    secrets: dict[str, str] = field(default_factory=dict)
+    table_prefix: str = "eps2-local"
+    job_interval_s: float = 60.0
+    logs: dict[str, Path] = field(default_factory=dict)
+    _procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.http_port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "EPS2_STAGE": "local",
+            "EPS2_AWS_ENDPOINT": self.aws_endpoint,
+            "EPS2_MQTT_HOST": "127.0.0.1",
+            "EPS2_MQTT_PORT": str(self.mqtt_port),
+            "EPS2_COMMAND_PUBLISHER": "mqtt",
+            "EPS2_STAFF_DIRECTORY": "local",
+            "EPS2_TABLE_PREFIX": self.table_prefix,
+            "EPS2_PUBLIC_BASE_URL": self.base_url,
+            "EPS2_SIGNING_KEY": self.secrets["signing_key"],
+            "EPS2_CODE_PEPPER": self.secrets["code_pepper"],
+            "EPS2_SESSION_SECRET": self.secrets["session_secret"],
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+        })
+        return env
+
+    def _spawn(self, name: str, args: list[str], port: int | None = None) -> subprocess.Popen[bytes]:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.state_dir / f"{name}.log"
+        self.logs[name] = log_path
+        log_file = open(log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log_file, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        self._procs.append((name, proc))
+        if port is not None:
+            try:
+                wait_for_port(port, 60.0, proc)
+            except Exception as error:
+                raise RuntimeError(f"{name} did not start: {error}; see {log_path}") from error
+        return proc
+
+    def start_aws(self) -> None:
+        self._spawn("moto", [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.aws_port)], self.aws_port)
+
+    def start_mqtt(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.state_dir / f"mosquitto-{self.mqtt_port}.conf"
+        conf.write_text(
+            f"listener {self.mqtt_port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence false\n"
+            "set_tcp_nodelay true\n"
+            "log_dest stdout\n"
+            "max_packet_size 65536\n"
+        )
+        self._spawn("mosquitto", [mosquitto_binary(), "-c", str(conf)], self.mqtt_port)
+
+    def stop_mqtt(self) -> None:
+        self._stop_named("mosquitto")
+
+    def seed(self) -> None:
+        subprocess.run([PYTHON, "-c", "from devstack.seed import seed; from chalicelib.config import load_settings; "
+                        "seed(load_settings())"], cwd=ROOT, env=self.env(), check=True)
+
+    def start_api(self) -> None:
+        chalice = str(Path(PYTHON).parent / "chalice")
+        self._spawn("chalice", [chalice, "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
+                                "--port", str(self.http_port)], self.http_port)
+
+    def start_bridge(self) -> None:
+        self._spawn("bridge", [PYTHON, "-m", "devstack.bridge", str(self.job_interval_s)])
+
+    def start_simulator(self, locker_id: str, ui_port: int | None = None) -> None:
+        args = [PYTHON, "-m", "iot.simulator", "--locker", locker_id, "--mqtt-port", str(self.mqtt_port),
+                "--public-key", self.secrets["signing_public_key"], "--state-dir", str(self.state_dir / locker_id)]
+        if ui_port:
+            args += ["--ui-port", str(ui_port)]
+        self._spawn(f"simulator-{locker_id}", args, ui_port)
+
+    def start_all(self, with_simulator: str | None = None, simulator_ui_port: int | None = None) -> None:
+        self.start_aws()
+        self.start_mqtt()
+        self.seed()
+        self.start_api()
+        self.start_bridge()
+        if with_simulator:
+            self.start_simulator(with_simulator, simulator_ui_port)
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/api/health", timeout=5) as response:
+                return bool(response.status == 200)
+        except Exception:  # noqa: BLE001
+            return False
+
+    def _stop_named(self, name: str) -> None:
+        for entry in [p for p in self._procs if p[0] == name]:
+            _terminate(entry[1])
+            self._procs.remove(entry)
+
+    def stop(self) -> None:
+        for _, proc in reversed(self._procs):
+            _terminate(proc)
+        self._procs.clear()
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)

@@ -1,0 +1,98 @@
+"""Shared fixtures: one local stack (moto server, Mosquitto, chalice local, bridge) on free ports per test session."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.secrets import generate
+from devstack.stack import LocalStack, free_port
+from tests.support.api import Api
+from tests.support.mqtt_locker import MqttLocker
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    local = LocalStack(free_port(), free_port(), free_port(), state_dir=tmp_path_factory.mktemp("stack"),
+                       secrets=generate(), job_interval_s=3600)
+    try:
+        local.start_all()
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+def admin(stack: LocalStack) -> Api:
+    return Api(stack.base_url).login("admin", "admin-local")
+
+
+@pytest.fixture(scope="session")
+def clerk(stack: LocalStack) -> Api:
+    return Api(stack.base_url).login("clerk", "clerk-local")
+
+
+def compartments(spec: str) -> list[dict[str, Any]]:
+    """``"S2 M1 L1a"`` -> two small, one medium, one large accessible compartment."""
+    result = []
+    for token in spec.split():
+        size, count, accessible = token[0], int(token[1:].rstrip("a")), token.endswith("a")
+        for _ in range(count):
+            result.append({"id": f"{'ABCDEFGH'[len(result) // 99]}{len(result) % 99 + 1:02d}", "size": size,
+                           "accessible": accessible})
+    return result
+
+
+@pytest.fixture()
+def new_locker(stack: LocalStack, admin: Api) -> Any:
+    """Factory: a fresh locker with the given compartments, online, with its MQTT stand-in."""
+    made: list[MqttLocker] = []
+
+    def make(spec: str = "S3 M2 L1a") -> MqttLocker:
+        locker_id = f"t-{uuid.uuid4().hex[:10]}"
+        reply = admin.post("/api/lockers", {"id": locker_id, "name": "Dulap de test", "location": "Hol",
+                                            "compartments": compartments(spec)})
+        assert reply.status == 201, reply
+        locker = MqttLocker(stack.mqtt_port, locker_id)
+        locker.heartbeat()
+        wait_until(lambda: admin.get(f"/api/lockers/{locker_id}")["online"])
+        made.append(locker)
+        return locker
+
+    yield make
+    for locker in made:
+        locker.close()
+
+
+def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
+
+
+def outbox(stack: LocalStack) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{stack.base_url}/api/dev/outbox", timeout=10) as response:
+        return list(json.load(response)["messages"])
+
+
+def register(clerk: Api, **overrides: Any) -> dict[str, Any]:
+    body = {"citizenName": "Maria Ionescu", "phone": f"072{uuid.uuid4().int % 10**7:07d}",
+            "documents": "Certificat de atestare fiscală"}
+    body.update(overrides)
+    reply = clerk.post("/api/requests", body)
+    assert reply.status == 201, reply
+    return {**reply.body, "phone": body["phone"]}

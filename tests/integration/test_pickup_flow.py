@@ -1,0 +1,82 @@
+"""The whole pickup through the real local stack: HTTP API, Mosquitto, the bridge, moto server."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import outbox, register, wait_until
+
+
+def deposit_and_close(clerk, locker, request_id):
+    reply = clerk.post(f"/api/requests/{request_id}/deposit", {"lockerId": locker.locker_id})
+    assert reply.status == 202, reply
+    unlock = locker.next_command()
+    assert unlock["type"] == "unlock" and unlock["purpose"] == "deposit"
+    assert unlock["compartment"] == reply["compartment"]
+    locker.publish("door_opened", compartment=unlock["compartment"], cmd=unlock["id"])
+    locker.publish("door_closed", compartment=unlock["compartment"], cmd=unlock["id"])
+    wait_until(lambda: clerk.get(f"/api/requests/{request_id}")["status"] == "in_locker")
+    return unlock
+
+
+def sms_for(stack, phone_e164):
+    return [m for m in outbox(stack) if m["to"] == phone_e164]
+
+
+def test_register_ready_deposit_scan_collect_end_to_end(stack, clerk, new_locker):
+    locker = new_locker("S2 M1")
+    created = register(clerk, phone="0722 000 111")
+    assert created["status"] == "registered"
+    assert re.fullmatch(r"PS2-\d{4}-\d{6}", created["registrationNumber"])
+    assert clerk.post(f"/api/requests/{created['id']}/ready").body["status"] == "ready"
+
+    unlock = deposit_and_close(clerk, locker, created["id"])
+    messages = wait_until(lambda: sms_for(stack, "+40722000111"))
+    assert len(messages) == 1
+    body = messages[0]["body"]
+    assert created["registrationNumber"] in body and len(body) <= 160
+    pin = re.search(r"PIN (\d{8})", body).group(1)
+
+    locker.publish("pin", code=pin)
+    pickup = locker.next_command()
+    assert pickup["type"] == "unlock" and pickup["purpose"] == "pickup"
+    assert pickup["compartment"] == unlock["compartment"]
+    locker.publish("door_opened", compartment=pickup["compartment"], cmd=pickup["id"])
+    locker.publish("door_closed", compartment=pickup["compartment"], cmd=pickup["id"])
+    view = wait_until(lambda: (v := clerk.get(f"/api/requests/{created['id']}").body)["status"] == "collected" and v)
+    assert view["channel"] == "locker"
+    assert [h["action"] for h in view["history"]][:1] == ["registered"]
+
+    locker.publish("pin", code=pin)
+    again = locker.next_command()
+    assert again["type"] == "reject" and again["reason"] == "used"
+
+
+def test_qr_link_from_the_sms_opens_the_compartment(stack, clerk, new_locker):
+    locker = new_locker("M1")
+    created = register(clerk, phone="0722 000 222")
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    unlock = deposit_and_close(clerk, locker, created["id"])
+    body = wait_until(lambda: sms_for(stack, "+40722000222"))[0]["body"]
+    token = re.search(r"/r/([A-Za-z0-9_-]+)", body).group(1)
+    locker.publish("scan", code=token)
+    command = locker.next_command()
+    assert command["purpose"] == "pickup" and command["compartment"] == unlock["compartment"]
+
+
+def test_wrong_pin_is_rejected_and_nothing_opens(stack, clerk, new_locker):
+    locker = new_locker("S1")
+    locker.publish("pin", code="12345678")
+    command = locker.next_command()
+    assert command["type"] == "reject" and command["reason"] == "invalid_code"
+    assert command["message"]
+
+
+def test_no_sms_before_the_door_closes_on_the_deposit(stack, clerk, new_locker):
+    locker = new_locker("S1")
+    created = register(clerk, phone="0722 000 333")
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    assert clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker.locker_id}).status == 202
+    locker.next_command()
+    assert clerk.get(f"/api/requests/{created['id']}")["status"] == "reserved"
+    assert sms_for(stack, "+40722000333") == []
