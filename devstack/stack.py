@@ -109,7 +109,7 @@ class LocalStack:
         return proc
 
     def start_aws(self) -> None:
-        self._spawn("moto", [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.aws_port)], self.aws_port)
+        self._spawn("moto", [PYTHON, "-m", "devstack.aws_emulator", "-H", "127.0.0.1", "-p", str(self.aws_port)], self.aws_port)
 
     def start_mqtt(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
