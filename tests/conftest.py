@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 import uuid
@@ -24,6 +25,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     local = LocalStack(free_port(), free_port(), free_port(), state_dir=tmp_path_factory.mktemp("stack"),
                        secrets=generate(), job_interval_s=3600)
+    # The test process talks to the emulator too (in-process services), with the same dummy credentials.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        os.environ.setdefault(key, local.env()[key])
     try:
         local.start_all()
         yield local
