@@ -80,3 +80,20 @@ def test_no_sms_before_the_door_closes_on_the_deposit(stack, clerk, new_locker):
     locker.next_command()
     assert clerk.get(f"/api/requests/{created['id']}")["status"] == "reserved"
     assert sms_for(stack, "+40722000333") == []
+
+
+def test_commands_are_signed_over_their_canonical_json(stack, clerk, new_locker):
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from chalicelib.domain.protocol import signed_bytes
+
+    locker = new_locker("S1")
+    locker.publish("pin", code="00000000")
+    command = locker.next_command()
+    raw_key = stack.secrets["signing_public_key"]
+    key = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(raw_key + "=" * (-len(raw_key) % 4)))
+    signature = base64.urlsafe_b64decode(command["sig"] + "==")
+    key.verify(signature, signed_bytes(command))  # raises InvalidSignature if not
+    assert command["exp"] - command["iat"] == 60_000

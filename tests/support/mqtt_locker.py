@@ -12,6 +12,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from tests.support.schemas import assert_valid
+
 
 class MqttLocker:
     def __init__(self, port: int, locker_id: str, prefix: str = "eps2/lockers") -> None:
@@ -25,7 +27,7 @@ class MqttLocker:
                                   protocol=mqtt.MQTTv5)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda *a: self._ready.set()
-        self.client.on_message = lambda c, u, msg: self.commands.put(json.loads(msg.payload))
+        self.client.on_message = self._on_message
         self.client.on_socket_open = lambda c, u, s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
@@ -34,10 +36,16 @@ class MqttLocker:
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         client.subscribe(f"{self.prefix}/{self.locker_id}/cmd", qos=1)
 
+    def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        command = json.loads(msg.payload)
+        assert_valid("command", command)  # every command the backend emits matches the published schema
+        self.commands.put(command)
+
     def publish(self, event_type: str, **fields: Any) -> dict[str, Any]:
         self.seq += 1
         event = {"v": 1, "id": uuid.uuid4().hex, "seq": self.seq, "boot": self.boot, "type": event_type,
                  "ts": int(time.time() * 1000), **fields}
+        assert_valid("event", event)
         self.publish_raw(json.dumps(event))
         return event
 

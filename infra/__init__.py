@@ -1,0 +1,1 @@
+"""Build-time tooling for the CloudFormation template merged into ``chalice package``."""

@@ -1,0 +1,48 @@
+"""The IoT policy a locker gets: connect only as itself, its own topics only, never a command topic to publish.
+
+One definition, rendered two ways: plain ARNs for ``iot.provision`` and
+CloudFormation ``Fn::Sub`` strings for the deployment template.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+THING = "${iot:Connection.Thing.ThingName}"
+
+
+def locker_policy(resource: Callable[[str], Any], prefix: str = "eps2/lockers") -> dict[str, Any]:
+    """``resource("topic/…")`` turns an IoT resource suffix into an ARN (string or CloudFormation expression)."""
+    own = f"{prefix}/{THING}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ConnectAsItself",
+                "Effect": "Allow",
+                "Action": "iot:Connect",
+                "Resource": resource(f"client/{THING}"),
+                "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}},
+            },
+            {"Sid": "SubscribeOwnCommands", "Effect": "Allow", "Action": "iot:Subscribe",
+             "Resource": resource(f"topicfilter/{own}/cmd")},
+            {"Sid": "ReceiveOwnCommands", "Effect": "Allow", "Action": "iot:Receive",
+             "Resource": resource(f"topic/{own}/cmd")},
+            {"Sid": "PublishOwnEventsStateStatus", "Effect": "Allow", "Action": "iot:Publish",
+             "Resource": [resource(f"topic/{own}/evt"), resource(f"topic/{own}/state"), resource(f"topic/{own}/status")]},
+            {"Sid": "RetainOwnStateStatus", "Effect": "Allow", "Action": "iot:RetainPublish",
+             "Resource": [resource(f"topic/{own}/state"), resource(f"topic/{own}/status")]},
+        ],
+    }
+
+
+def plain_arns(region: str, account: str, partition: str = "aws") -> Callable[[str], str]:
+    return lambda suffix: f"arn:{partition}:iot:{region}:{account}:{suffix}"
+
+
+def cloudformation_arns() -> Callable[[str], dict[str, str]]:
+    def render(suffix: str) -> dict[str, str]:
+        escaped = suffix.replace("${iot:", "${!iot:")
+        return {"Fn::Sub": f"arn:${{AWS::Partition}}:iot:${{AWS::Region}}:${{AWS::AccountId}}:{escaped}"}
+
+    return render

@@ -1,0 +1,57 @@
+"""The deployable package: templates inside, no dev or device packages, a template cfn-lint accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("awscrt", "awsiot", "moto", "paho", "pytest", "playwright", "chalice/cli", "devstack", "tests", "iot/")
+
+
+@pytest.fixture(scope="module")
+def package() -> Path:
+    env = {**os.environ, "STAGE": "prod", "AWS_DEFAULT_REGION": "eu-central-1"}
+    subprocess.run(["bash", "scripts/package.sh"], cwd=ROOT, env=env, check=True, timeout=600)
+    return ROOT / "build" / "prod"
+
+
+def test_zip_contains_templates_and_no_dev_or_device_packages(package: Path):
+    archive = package / "deployment.zip"
+    names = zipfile.ZipFile(archive).namelist()
+    size_mb = archive.stat().st_size / 1e6
+    print(f"\ndeployment.zip: {size_mb:.2f} MB, {len(names)} files")
+    assert "templates/pickup.html" in names and "templates/static/site.css" in names
+    assert "app.py" in names and "chalicelib/wiring.py" in names
+    assert not [n for n in names if n.startswith(FORBIDDEN)]
+    assert size_mb < 15
+
+
+def test_template_has_tables_rule_policy_and_user_pool(package: Path):
+    template = json.loads((package / "sam.json").read_text())
+    resources = template["Resources"]
+    rule = resources["LockerEventsRule"]["Properties"]["TopicRulePayload"]
+    assert rule["Sql"] == "SELECT *, topic(3) AS locker FROM 'eps2/lockers/+/evt'"
+    assert "ErrorAction" in rule
+    assert resources["LockerEventsFailureDestination"]["Properties"]["DestinationConfig"]["OnFailure"]
+    tables = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert len(tables) == 10
+    for table in tables:
+        props = table["Properties"]
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["DeletionProtectionEnabled"] is True
+    assert any("TimeToLiveSpecification" in t["Properties"] for t in tables)
+    assert resources["StaffUserPool"]["Type"] == "AWS::Cognito::UserPool"
+    policy = json.dumps(resources["LockerPolicy"]["Properties"]["PolicyDocument"])
+    assert "${!iot:Connection.Thing.ThingName}" in policy and "/cmd" in policy
+
+
+def test_cfn_lint_accepts_the_template(package: Path):
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "cfn-lint"), str(package / "sam.json")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
