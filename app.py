@@ -6,8 +6,9 @@ Routes only: parse the request, call one service, map domain errors to HTTP.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from chalice import Chalice, Rate, Response
 
@@ -62,7 +63,9 @@ def body(fields: dict[str, tuple[type, bool]]) -> dict[str, Any]:
 def health() -> Response:
     report = check_health(get_deps())
     healthy = all(item["ok"] for item in report.values())
-    return Response({"status": "ok" if healthy else "degraded", "dependencies": report}, status_code=200 if healthy else 503)
+    return Response(
+        {"status": "ok" if healthy else "degraded", "dependencies": report}, status_code=200 if healthy else 503
+    )
 
 
 @app.route("/api/dev/outbox")
@@ -130,18 +133,23 @@ _NEW_REQUEST_FIELDS: dict[str, tuple[type, bool]] = {
 @api("clerk")
 def register_request(deps: Any, actor: str) -> Response:
     data = body(_NEW_REQUEST_FIELDS)
-    record = requests.register_request(deps, actor, requests.NewRequest(
-        citizen_name=data["citizenName"],
-        phone=data["phone"],
-        documents=data["documents"],
-        size=data.get("size") or "S",
-        accessible=bool(data.get("accessible", False)),
-        registration_number=data.get("registrationNumber"),
-        sms_consent=data.get("smsConsent", True) is not False,
-        locker_consent=data.get("lockerConsent", True) is not False,
-    ))
-    return Response({"id": record.id, "registrationNumber": record.registration_number, "status": record.status},
-                    status_code=201)
+    record = requests.register_request(
+        deps,
+        actor,
+        requests.NewRequest(
+            citizen_name=data["citizenName"],
+            phone=data["phone"],
+            documents=data["documents"],
+            size=data.get("size") or "S",
+            accessible=bool(data.get("accessible", False)),
+            registration_number=data.get("registrationNumber"),
+            sms_consent=data.get("smsConsent", True) is not False,
+            locker_consent=data.get("lockerConsent", True) is not False,
+        ),
+    )
+    return Response(
+        {"id": record.id, "registrationNumber": record.registration_number, "status": record.status}, status_code=201
+    )
 
 
 @app.route("/api/requests")
@@ -167,11 +175,14 @@ def _request_action(service: Callable[..., Any]) -> Callable[..., Any]:
 
 
 app.route("/api/requests/{request_id}/ready", methods=["POST"], name="mark_ready")(
-    api("clerk")(_request_action(requests.mark_ready)))
+    api("clerk")(_request_action(requests.mark_ready))
+)
 app.route("/api/requests/{request_id}/counter", methods=["POST"], name="send_to_counter")(
-    api("clerk")(_request_action(requests.send_to_counter)))
+    api("clerk")(_request_action(requests.send_to_counter))
+)
 app.route("/api/requests/{request_id}/collect", methods=["POST"], name="collect_at_counter")(
-    api("clerk")(_request_action(requests.collect_at_counter)))
+    api("clerk")(_request_action(requests.collect_at_counter))
+)
 
 
 @app.route("/api/requests/{request_id}/cancel", methods=["POST"])
@@ -207,8 +218,7 @@ def pickup_qr_page(token: str) -> Response:
     lang = language(app.current_request.query_params)
     page = pickup_page(get_deps(), token)
     html = render("pickup.html", page=page, lang=lang, qr=qr_svg(page.qr_content) if page.state == "valid" else "")
-    return Response(html, status_code=404 if page.state == "unknown" else 200,
-                    headers=SECURITY_HEADERS)
+    return Response(html, status_code=404 if page.state == "unknown" else 200, headers=SECURITY_HEADERS)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
@@ -230,4 +240,6 @@ def locker_events(event: dict[str, Any], context: Any) -> dict[str, str]:
 @app.route("/static/site.css")
 def site_css() -> Response:
     with open(f"{TEMPLATE_DIR}/static/site.css", encoding="utf-8") as css:
-        return Response(css.read(), headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"})
+        return Response(
+            css.read(), headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"}
+        )

@@ -32,8 +32,9 @@ class Bridge:
         self._inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self._stop = threading.Event()
         self._job_interval = job_interval_s
-        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="eps2-local-bridge",
-                                   protocol=mqtt.MQTTv5)
+        self._client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id="eps2-local-bridge", protocol=mqtt.MQTTv5
+        )
         self._client.on_connect = self._on_connect
         self._client.on_message = lambda c, u, msg: self._inbox.put((msg.topic, msg.payload))
         self._client.on_socket_open = lambda c, u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -94,5 +95,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

@@ -19,8 +19,11 @@ def main() -> int:
     sim_port = int(os.environ.get("EPS2_SIMULATOR_PORT", "8001"))
     busy = [p for p in (http_port, mqtt_port, aws_port, sim_port) if port_in_use(p)]
     if busy:
-        print(f"Port(s) {', '.join(map(str, busy))} already in use: stop what holds them or set "
-              "EPS2_HTTP_PORT / EPS2_MQTT_PORT / EPS2_AWS_PORT / EPS2_SIMULATOR_PORT.", file=sys.stderr)
+        print(
+            f"Port(s) {', '.join(map(str, busy))} already in use: stop what holds them or set "
+            "EPS2_HTTP_PORT / EPS2_MQTT_PORT / EPS2_AWS_PORT / EPS2_SIMULATOR_PORT.",
+            file=sys.stderr,
+        )
         return 2
     stack = LocalStack(http_port, mqtt_port, aws_port, secrets=load_or_create(ROOT / ".local" / "secrets.json"))
     stopping = threading.Event()
@@ -48,7 +51,7 @@ def main() -> int:
             flush=True,
         )
         stopping.wait()
-    except Exception as error:  # noqa: BLE001 - print one clear line, then clean up
+    except Exception as error:
         print(f"Could not start the local stack: {error}", file=sys.stderr)
         return 1
     finally:

@@ -30,8 +30,21 @@ def seed(settings: Settings) -> None:
     for username, password, roles, name in DEMO_STAFF:
         StaffRecord(username=username, password_hash=hash_password(password), roles=roles, display_name=name).save()
     if not list(LockerItem.query(DEMO_LOCKER, limit=1)):
-        LockerItem(locker_id=DEMO_LOCKER, item="#meta", kind="locker", name="Dulapul de la sediu",
-                   location="Str. Chiristigiilor nr. 11-13, intrarea principală", online=False).save()
+        LockerItem(
+            locker_id=DEMO_LOCKER,
+            item="#meta",
+            kind="locker",
+            name="Dulapul de la sediu",
+            location="Str. Chiristigiilor nr. 11-13, intrarea principală",
+            online=False,
+        ).save()
         for c in demo_compartments():
-            LockerItem(locker_id=DEMO_LOCKER, item=f"C#{c['id']}", size=c["size"], accessible=c["accessible"],
-                       enabled=True, door="closed", occupied=False).save()
+            LockerItem(
+                locker_id=DEMO_LOCKER,
+                item=f"C#{c['id']}",
+                size=c["size"],
+                accessible=c["accessible"],
+                enabled=True,
+                door="closed",
+                occupied=False,
+            ).save()

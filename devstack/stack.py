@@ -73,24 +73,26 @@ class LocalStack:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-central-1",
-            "EPS2_STAGE": "local",
-            "EPS2_AWS_ENDPOINT": self.aws_endpoint,
-            "EPS2_MQTT_HOST": "127.0.0.1",
-            "EPS2_MQTT_PORT": str(self.mqtt_port),
-            "EPS2_COMMAND_PUBLISHER": "mqtt",
-            "EPS2_STAFF_DIRECTORY": "local",
-            "EPS2_TABLE_PREFIX": self.table_prefix,
-            "EPS2_PUBLIC_BASE_URL": self.base_url,
-            "EPS2_SIGNING_KEY": self.secrets["signing_key"],
-            "EPS2_CODE_PEPPER": self.secrets["code_pepper"],
-            "EPS2_SESSION_SECRET": self.secrets["session_secret"],
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "eu-central-1",
+                "EPS2_STAGE": "local",
+                "EPS2_AWS_ENDPOINT": self.aws_endpoint,
+                "EPS2_MQTT_HOST": "127.0.0.1",
+                "EPS2_MQTT_PORT": str(self.mqtt_port),
+                "EPS2_COMMAND_PUBLISHER": "mqtt",
+                "EPS2_STAFF_DIRECTORY": "local",
+                "EPS2_TABLE_PREFIX": self.table_prefix,
+                "EPS2_PUBLIC_BASE_URL": self.base_url,
+                "EPS2_SIGNING_KEY": self.secrets["signing_key"],
+                "EPS2_CODE_PEPPER": self.secrets["code_pepper"],
+                "EPS2_SESSION_SECRET": self.secrets["session_secret"],
+                "PYTHONPATH": str(ROOT),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     def _spawn(self, name: str, args: list[str], port: int | None = None) -> subprocess.Popen[bytes]:
@@ -98,8 +100,15 @@ class LocalStack:
         log_path = self.state_dir / f"{name}.log"
         self.logs[name] = log_path
         log_file = open(log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log_file, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self._procs.append((name, proc))
         if port is not None:
             try:
@@ -109,7 +118,9 @@ class LocalStack:
         return proc
 
     def start_aws(self) -> None:
-        self._spawn("moto", [PYTHON, "-m", "devstack.aws_emulator", "-H", "127.0.0.1", "-p", str(self.aws_port)], self.aws_port)
+        self._spawn(
+            "moto", [PYTHON, "-m", "devstack.aws_emulator", "-H", "127.0.0.1", "-p", str(self.aws_port)], self.aws_port
+        )
 
     def start_mqtt(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -128,20 +139,52 @@ class LocalStack:
         self._stop_named("mosquitto")
 
     def seed(self) -> None:
-        subprocess.run([PYTHON, "-c", "from devstack.seed import seed; from chalicelib.config import load_settings; "
-                        "seed(load_settings())"], cwd=ROOT, env=self.env(), check=True)
+        subprocess.run(
+            [
+                PYTHON,
+                "-c",
+                "from devstack.seed import seed; from chalicelib.config import load_settings; seed(load_settings())",
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+        )
 
     def start_api(self) -> None:
         chalice = str(Path(PYTHON).parent / "chalice")
-        self._spawn("chalice", [chalice, "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
-                                "--port", str(self.http_port)], self.http_port)
+        self._spawn(
+            "chalice",
+            [
+                chalice,
+                "local",
+                "--no-autoreload",
+                "--stage",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.http_port),
+            ],
+            self.http_port,
+        )
 
     def start_bridge(self) -> None:
         self._spawn("bridge", [PYTHON, "-m", "devstack.bridge", str(self.job_interval_s)])
 
     def start_simulator(self, locker_id: str, ui_port: int | None = None) -> None:
-        args = [PYTHON, "-m", "iot.simulator", "--locker", locker_id, "--mqtt-port", str(self.mqtt_port),
-                "--public-key", self.secrets["signing_public_key"], "--state-dir", str(self.state_dir / locker_id)]
+        args = [
+            PYTHON,
+            "-m",
+            "iot.simulator",
+            "--locker",
+            locker_id,
+            "--mqtt-port",
+            str(self.mqtt_port),
+            "--public-key",
+            self.secrets["signing_public_key"],
+            "--state-dir",
+            str(self.state_dir / locker_id),
+        ]
         if ui_port:
             args += ["--ui-port", str(ui_port)]
         self._spawn(f"simulator-{locker_id}", args, ui_port)
@@ -159,7 +202,7 @@ class LocalStack:
         try:
             with urllib.request.urlopen(f"{self.base_url}/api/health", timeout=5) as response:
                 return bool(response.status == 200)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     def _stop_named(self, name: str) -> None:

@@ -26,8 +26,10 @@ def _camel(name: str) -> str:
 
 def _keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
     """HASH before RANGE, as CloudFormation requires."""
-    return sorted(({"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema),
-                  key=lambda k: k["KeyType"] != "HASH")
+    return sorted(
+        ({"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema),
+        key=lambda k: k["KeyType"] != "HASH",
+    )
 
 
 def table_resource(model: type[Any], base: str, stage: str) -> dict[str, Any]:
@@ -53,8 +55,12 @@ def table_resource(model: type[Any], base: str, stage: str) -> dict[str, Any]:
         ]
     if base in TTL_ATTRIBUTES:
         properties["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTES[base], "Enabled": True}
-    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
-            "Properties": properties}
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": properties,
+    }
 
 
 def iot_rule(sql: str) -> dict[str, Any]:
@@ -66,8 +72,12 @@ def iot_rule(sql: str) -> dict[str, Any]:
                 "RuleDisabled": False,
                 "Sql": sql,
                 "Actions": [{"Lambda": {"FunctionArn": {"Fn::GetAtt": ["LockerEvents", "Arn"]}}}],
-                "ErrorAction": {"Sqs": {"QueueUrl": {"Ref": "LockerEventsDeadLetter"},
-                                        "RoleArn": {"Fn::GetAtt": ["IotRuleErrorRole", "Arn"]}}},
+                "ErrorAction": {
+                    "Sqs": {
+                        "QueueUrl": {"Ref": "LockerEventsDeadLetter"},
+                        "RoleArn": {"Fn::GetAtt": ["IotRuleErrorRole", "Arn"]},
+                    }
+                },
             }
         },
     }
@@ -79,18 +89,26 @@ def build(stage: str) -> dict[str, Any]:
         resources[f"{_camel(base)}Table"] = table_resource(model, base, stage)
     resources["LockerEventsDeadLetter"] = {
         "Type": "AWS::SQS::Queue",
-        "Properties": {"QueueName": f"eps2-{stage}-locker-events-dlq", "MessageRetentionPeriod": 1209600,
-                       "SqsManagedSseEnabled": True},
+        "Properties": {
+            "QueueName": f"eps2-{stage}-locker-events-dlq",
+            "MessageRetentionPeriod": 1209600,
+            "SqsManagedSseEnabled": True,
+        },
     }
     resources["LockerEventsRule"] = iot_rule("SELECT *, topic(3) AS locker FROM 'eps2/lockers/+/evt'")
     resources["LockerStatusRule"] = iot_rule(
-        "SELECT *, topic(3) AS locker, 'status' AS channel FROM 'eps2/lockers/+/status'")
+        "SELECT *, topic(3) AS locker, 'status' AS channel FROM 'eps2/lockers/+/status'"
+    )
     for rule in ("LockerEventsRule", "LockerStatusRule"):
         resources[f"{rule}InvokePermission"] = {
             "Type": "AWS::Lambda::Permission",
-            "Properties": {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": "LockerEvents"},
-                           "Principal": "iot.amazonaws.com", "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
-                           "SourceAccount": {"Ref": "AWS::AccountId"}},
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": "LockerEvents"},
+                "Principal": "iot.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            },
         }
     resources["LockerEventsFailureDestination"] = {
         "Type": "AWS::Lambda::EventInvokeConfig",
@@ -105,11 +123,27 @@ def build(stage: str) -> dict[str, Any]:
     resources["IotRuleErrorRole"] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "iot.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-            "Policies": [{"PolicyName": "dead-letter", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "sqs:SendMessage",
-                 "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]}}]}}],
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "iot.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "dead-letter",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sqs:SendMessage",
+                                "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]},
+                            }
+                        ],
+                    },
+                }
+            ],
         },
     }
     resources["LockerEventsDeadLetterPolicy"] = {
@@ -117,9 +151,16 @@ def build(stage: str) -> dict[str, Any]:
         "Properties": {
             "PolicyName": "on-failure-destination",
             "Roles": [{"Ref": "LockerEventsRole"}],
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "sqs:SendMessage",
-                 "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]}}]},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sqs:SendMessage",
+                        "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]},
+                    }
+                ],
+            },
         },
     }
     resources["LockerPolicy"] = {
@@ -135,19 +176,29 @@ def build(stage: str) -> dict[str, Any]:
             "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
             "MfaConfiguration": "OPTIONAL",
             "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
-            "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireLowercase": True, "RequireNumbers": True,
-                                            "RequireUppercase": True, "RequireSymbols": False,
-                                            "TemporaryPasswordValidityDays": 3}},
+            "Policies": {
+                "PasswordPolicy": {
+                    "MinimumLength": 12,
+                    "RequireLowercase": True,
+                    "RequireNumbers": True,
+                    "RequireUppercase": True,
+                    "RequireSymbols": False,
+                    "TemporaryPasswordValidityDays": 3,
+                }
+            },
             "UserPoolAddOns": {"AdvancedSecurityMode": "OFF"},
             "DeletionProtection": "ACTIVE",
         },
     }
     resources["StaffUserPoolClient"] = {
         "Type": "AWS::Cognito::UserPoolClient",
-        "Properties": {"UserPoolId": {"Ref": "StaffUserPool"}, "ClientName": "eps2-staff-console",
-                       "GenerateSecret": False, "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                                                                       "ALLOW_REFRESH_TOKEN_AUTH"],
-                       "PreventUserExistenceErrors": "ENABLED"},
+        "Properties": {
+            "UserPoolId": {"Ref": "StaffUserPool"},
+            "ClientName": "eps2-staff-console",
+            "GenerateSecret": False,
+            "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "PreventUserExistenceErrors": "ENABLED",
+        },
     }
     for group in ("clerk", "admin"):
         resources[f"StaffGroup{group.capitalize()}"] = {
@@ -155,10 +206,16 @@ def build(stage: str) -> dict[str, Any]:
             "Properties": {"GroupName": group, "UserPoolId": {"Ref": "StaffUserPool"}},
         }
     for function in FUNCTIONS:
-        resources[function] = {"Properties": {"Environment": {"Variables": {
-            "EPS2_COGNITO_USER_POOL_ID": {"Ref": "StaffUserPool"},
-            "EPS2_COGNITO_CLIENT_ID": {"Ref": "StaffUserPoolClient"},
-        }}}}
+        resources[function] = {
+            "Properties": {
+                "Environment": {
+                    "Variables": {
+                        "EPS2_COGNITO_USER_POOL_ID": {"Ref": "StaffUserPool"},
+                        "EPS2_COGNITO_CLIENT_ID": {"Ref": "StaffUserPoolClient"},
+                    }
+                }
+            }
+        }
     return {
         "Resources": resources,
         "Outputs": {

@@ -6,7 +6,8 @@ CloudFormation ``Fn::Sub`` strings for the deployment template.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 THING = "${iot:Connection.Thing.ThingName}"
 
@@ -24,14 +25,34 @@ def locker_policy(resource: Callable[[str], Any], prefix: str = "eps2/lockers") 
                 "Resource": resource(f"client/{THING}"),
                 "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}},
             },
-            {"Sid": "SubscribeOwnCommands", "Effect": "Allow", "Action": "iot:Subscribe",
-             "Resource": resource(f"topicfilter/{own}/cmd")},
-            {"Sid": "ReceiveOwnCommands", "Effect": "Allow", "Action": "iot:Receive",
-             "Resource": resource(f"topic/{own}/cmd")},
-            {"Sid": "PublishOwnEventsStateStatus", "Effect": "Allow", "Action": "iot:Publish",
-             "Resource": [resource(f"topic/{own}/evt"), resource(f"topic/{own}/state"), resource(f"topic/{own}/status")]},
-            {"Sid": "RetainOwnStateStatus", "Effect": "Allow", "Action": "iot:RetainPublish",
-             "Resource": [resource(f"topic/{own}/state"), resource(f"topic/{own}/status")]},
+            {
+                "Sid": "SubscribeOwnCommands",
+                "Effect": "Allow",
+                "Action": "iot:Subscribe",
+                "Resource": resource(f"topicfilter/{own}/cmd"),
+            },
+            {
+                "Sid": "ReceiveOwnCommands",
+                "Effect": "Allow",
+                "Action": "iot:Receive",
+                "Resource": resource(f"topic/{own}/cmd"),
+            },
+            {
+                "Sid": "PublishOwnEventsStateStatus",
+                "Effect": "Allow",
+                "Action": "iot:Publish",
+                "Resource": [
+                    resource(f"topic/{own}/evt"),
+                    resource(f"topic/{own}/state"),
+                    resource(f"topic/{own}/status"),
+                ],
+            },
+            {
+                "Sid": "RetainOwnStateStatus",
+                "Effect": "Allow",
+                "Action": "iot:RetainPublish",
+                "Resource": [resource(f"topic/{own}/state"), resource(f"topic/{own}/status")],
+            },
         ],
     }
 

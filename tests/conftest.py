@@ -23,8 +23,14 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    local = LocalStack(free_port(), free_port(), free_port(), state_dir=tmp_path_factory.mktemp("stack"),
-                       secrets=generate(), job_interval_s=3600)
+    local = LocalStack(
+        free_port(),
+        free_port(),
+        free_port(),
+        state_dir=tmp_path_factory.mktemp("stack"),
+        secrets=generate(),
+        job_interval_s=3600,
+    )
     # The test process talks to the emulator too (in-process services), with the same dummy credentials.
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         os.environ.setdefault(key, local.env()[key])
@@ -51,8 +57,13 @@ def compartments(spec: str) -> list[dict[str, Any]]:
     for token in spec.split():
         size, count, accessible = token[0], int(token[1:].rstrip("a")), token.endswith("a")
         for _ in range(count):
-            result.append({"id": f"{'ABCDEFGH'[len(result) // 99]}{len(result) % 99 + 1:02d}", "size": size,
-                           "accessible": accessible})
+            result.append(
+                {
+                    "id": f"{'ABCDEFGH'[len(result) // 99]}{len(result) % 99 + 1:02d}",
+                    "size": size,
+                    "accessible": accessible,
+                }
+            )
     return result
 
 
@@ -63,8 +74,10 @@ def new_locker(stack: LocalStack, admin: Api) -> Any:
 
     def make(spec: str = "S3 M2 L1a") -> MqttLocker:
         locker_id = f"t-{uuid.uuid4().hex[:10]}"
-        reply = admin.post("/api/lockers", {"id": locker_id, "name": "Dulap de test", "location": "Hol",
-                                            "compartments": compartments(spec)})
+        reply = admin.post(
+            "/api/lockers",
+            {"id": locker_id, "name": "Dulap de test", "location": "Hol", "compartments": compartments(spec)},
+        )
         assert reply.status == 201, reply
         locker = MqttLocker(stack.mqtt_port, locker_id)
         locker.heartbeat()
@@ -94,8 +107,11 @@ def outbox(stack: LocalStack) -> list[dict[str, Any]]:
 
 
 def register(clerk: Api, **overrides: Any) -> dict[str, Any]:
-    body = {"citizenName": "Maria Ionescu", "phone": f"072{uuid.uuid4().int % 10**7:07d}",
-            "documents": "Certificat de atestare fiscală"}
+    body = {
+        "citizenName": "Maria Ionescu",
+        "phone": f"072{uuid.uuid4().int % 10**7:07d}",
+        "documents": "Certificat de atestare fiscală",
+    }
     body.update(overrides)
     reply = clerk.post("/api/requests", body)
     assert reply.status == 201, reply

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 class MqttCommandPublisher:
     def __init__(self, host: str, port: int, topic_prefix: str, timeout_s: float = 3.0) -> None:
         import paho.mqtt.client as mqtt
-        from paho.mqtt.properties import Properties
         from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
 
         self._mqtt = mqtt
         self._properties = Properties
@@ -36,7 +36,7 @@ class MqttCommandPublisher:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = lambda *args: self._connected.clear()
         self._client.on_socket_open = lambda client, userdata, sock: _nodelay(sock)
-        self._client.reconnect_delay_set(0.2, 5)
+        self._client.reconnect_delay_set(1, 5)
         self._client.connect_async(host, port, keepalive=30)
         self._client.loop_start()
 

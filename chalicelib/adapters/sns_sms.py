@@ -8,7 +8,14 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from ..ports import PermanentSmsError, RetryableSmsError
 
-_RETRYABLE_CODES = {"Throttling", "ThrottlingException", "InternalError", "InternalFailure", "ServiceUnavailable", "KMSThrottling"}
+_RETRYABLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "KMSThrottling",
+}
 
 
 class SnsSms:

@@ -38,7 +38,9 @@ class DynamoStaffDirectory:
             return None
         if not verify_password(password, record.password_hash):
             return None
-        return StaffIdentity(record.username, tuple(record.roles), record.display_name or record.username)
+        return StaffIdentity(
+            record.username, tuple(str(role) for role in record.roles), record.display_name or record.username
+        )
 
 
 class CognitoStaffDirectory:

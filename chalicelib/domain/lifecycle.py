@@ -6,12 +6,12 @@ and cancelled on the side. The counter path skips the locker: ready -> collected
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from .errors import IllegalTransition
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     REGISTERED = "registered"
     READY = "ready"
     RESERVED = "reserved"

@@ -15,7 +15,7 @@ def normalise_phone(raw: str, default_region: str = "RO") -> str:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(
-            "Numărul de telefon nu este valid. Scrieți-l ca 07xx xxx xxx sau cu prefixul țării, de exemplu +40 7xx xxx xxx.",
+            "Numărul de telefon nu este valid. Scrieți-l ca 07xx xxx xxx sau cu prefixul țării (+40 7xx xxx xxx).",
             "The phone number is not valid.",
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -24,7 +24,11 @@ def login(deps: Deps, username: object, password: object) -> str:
 
 
 def issue_token(deps: Deps, identity: StaffIdentity) -> str:
-    body = {"u": identity.username, "r": list(identity.roles), "exp": deps.now() + deps.settings.session_minutes * 60_000}
+    body = {
+        "u": identity.username,
+        "r": list(identity.roles),
+        "exp": deps.now() + deps.settings.session_minutes * 60_000,
+    }
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return f"{payload}.{_b64(_mac(deps, payload))}"
 

@@ -15,8 +15,9 @@ KEEP_COMMANDS_S = 90 * 86_400
 
 
 def build_unlock(deps: Deps, locker: str, compartment: str, purpose: str, re: str | None = None) -> dict[str, Any]:
-    message = unlock_command(locker, compartment, purpose, deps.now(), deps.settings.command_ttl_seconds,
-                             deps.signer.kid, re)
+    message = unlock_command(
+        locker, compartment, purpose, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid, re
+    )
     message["sig"] = deps.signer.sign(message)
     return message
 
@@ -47,7 +48,7 @@ def command_record(message: dict[str, Any], request_id: str | None = None) -> Co
 def publish(deps: Deps, message: dict[str, Any]) -> None:
     try:
         deps.publisher.publish(message["locker"], message, deps.settings.command_ttl_seconds)
-    except Exception as error:  # noqa: BLE001 - any transport failure is the same to the caller
+    except Exception as error:
         log.warning("publishing %s to %s failed: %s", message["type"], message["locker"], type(error).__name__)
         raise DependencyDown(
             "Dulapul nu poate fi contactat acum (broker MQTT indisponibil). Încercați din nou.",

@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from pynamodb.exceptions import PutError
 
 from ..domain.codes import keyed_hash, new_pin, new_token

@@ -8,6 +8,7 @@ condition is that the compartment is free and enabled and the request is still
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain.compartments import allocation_order
@@ -29,7 +30,9 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
         raise IllegalTransition("Solicitantul a ales ridicarea de la ghișeu.", "citizen chose the counter")
     meta, compartments, _ = load_locker_items(locker_id)
     if not is_online(deps, meta):
-        raise LockerOffline("Dulapul este offline. Predați documentele la ghișeu sau încercați mai târziu.", "locker offline")
+        raise LockerOffline(
+            "Dulapul este offline. Predați documentele la ghișeu sau încercați mai târziu.", "locker offline"
+        )
     for candidate in allocation_order(compartments, record.size, record.accessible):
         message = build_unlock(deps, locker_id, candidate.id, "deposit")
         now = deps.now()
@@ -52,8 +55,17 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
                     condition=RequestRecord.status == Status.READY.value,
                 )
                 tx.save(command_record(message, record.id))
-                tx.save(audit_entry(request_subject(record.id), actor, "reserve", now,
-                                    locker=locker_id, compartment=candidate.id, cmd=message["id"]))
+                tx.save(
+                    audit_entry(
+                        request_subject(record.id),
+                        actor,
+                        "reserve",
+                        now,
+                        locker=locker_id,
+                        compartment=candidate.id,
+                        cmd=message["id"],
+                    )
+                )
         except TransactWriteError as error:
             reasons = getattr(error, "cancellation_reasons", None) or []
             if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
@@ -82,11 +94,17 @@ def release_compartment(deps: Deps, record: RequestRecord, back_to_ready: bool =
             actions=[LockerItem.request_id.remove()],
             condition=LockerItem.request_id == record.id,
         )
-        actions = [RequestRecord.locker_id.remove(), RequestRecord.compartment.remove(),
-                   RequestRecord.deposit_cmd.remove(), RequestRecord.updated_at.set(now)]
+        actions: list[Action] = [
+            RequestRecord.locker_id.remove(),
+            RequestRecord.compartment.remove(),
+            RequestRecord.deposit_cmd.remove(),
+            RequestRecord.updated_at.set(now),
+        ]
         if back_to_ready and record.status == Status.RESERVED.value:
             actions.append(RequestRecord.status.set(Status.READY.value))
-            tx.save(audit_entry(request_subject(record.id), actor, "deposit_aborted", now, compartment=record.compartment))
+            tx.save(
+                audit_entry(request_subject(record.id), actor, "deposit_aborted", now, compartment=record.compartment)
+            )
         tx.update(record, actions=actions)
 
 
@@ -99,11 +117,22 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
     message = build_unlock(deps, record.locker_id, record.compartment, "retrieve")
     now = deps.now()
     with TransactWrite(connection=deps.connection) as tx:
-        tx.update(record, actions=[RequestRecord.retrieve_cmd.set(message["id"]), RequestRecord.updated_at.set(now)],
-                  condition=RequestRecord.status == Status.EXPIRED.value)
+        tx.update(
+            record,
+            actions=[RequestRecord.retrieve_cmd.set(message["id"]), RequestRecord.updated_at.set(now)],
+            condition=RequestRecord.status == Status.EXPIRED.value,
+        )
         tx.save(command_record(message, record.id))
         tx.save(audit_entry(request_subject(record.id), actor, "retrieve", now, cmd=message["id"]))
-        tx.save(audit_entry(locker_subject(record.locker_id), actor, "retrieve", now,
-                            compartment=record.compartment, cmd=message["id"]))
+        tx.save(
+            audit_entry(
+                locker_subject(record.locker_id),
+                actor,
+                "retrieve",
+                now,
+                compartment=record.compartment,
+                cmd=message["id"],
+            )
+        )
     publish(deps, message)
     return record.compartment

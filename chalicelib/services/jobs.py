@@ -52,15 +52,27 @@ def expire_overdue(deps: Deps) -> int:
     for record in RequestRecord.by_status_due.query(Status.IN_LOCKER.value, RequestRecord.due_at < now):
         try:
             record.update(
-                actions=[RequestRecord.status.set(Status.EXPIRED.value), RequestRecord.updated_at.set(now),
-                         RequestRecord.due_at.set(now), RequestRecord.expiry_notified_at.set(now)],
+                actions=[
+                    RequestRecord.status.set(Status.EXPIRED.value),
+                    RequestRecord.updated_at.set(now),
+                    RequestRecord.due_at.set(now),
+                    RequestRecord.expiry_notified_at.set(now),
+                ],
                 condition=(RequestRecord.status == Status.IN_LOCKER.value) & RequestRecord.pickup_cmd.does_not_exist(),
             )
         except UpdateError:
             continue
-        audit_entry(request_subject(record.id), "system", "expire", now, **{"from": "in_locker", "to": "expired"}).save()
-        audit_entry(locker_subject(record.locker_id or "-"), "system", "retrieve_task", now,
-                    request=record.id, compartment=record.compartment).save()
+        audit_entry(
+            request_subject(record.id), "system", "expire", now, **{"from": "in_locker", "to": "expired"}
+        ).save()
+        audit_entry(
+            locker_subject(record.locker_id or "-"),
+            "system",
+            "retrieve_task",
+            now,
+            request=record.id,
+            compartment=record.compartment,
+        ).save()
         notify(deps, record, "expired", sms_context(deps, record))
         count += 1
     return count
@@ -71,12 +83,21 @@ def time_out_commands(deps: Deps) -> int:
     count = 0
     for command in CommandRecord.by_pending.query("1", CommandRecord.exp < now):
         try:
-            command.update(actions=[CommandRecord.status.set("timed_out"), CommandRecord.pending.remove()],
-                           condition=CommandRecord.pending.exists())
+            command.update(
+                actions=[CommandRecord.status.set("timed_out"), CommandRecord.pending.remove()],
+                condition=CommandRecord.pending.exists(),
+            )
         except UpdateError:
             continue
-        audit_entry(locker_subject(command.locker_id), "system", "command_timed_out", now,
-                    cmd=command.id, purpose=command.purpose, compartment=command.compartment).save()
+        audit_entry(
+            locker_subject(command.locker_id),
+            "system",
+            "command_timed_out",
+            now,
+            cmd=command.id,
+            purpose=command.purpose,
+            compartment=command.compartment,
+        ).save()
         if command.request_id:
             undo_command(deps, command, "system")
         count += 1

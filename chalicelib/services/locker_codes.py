@@ -7,6 +7,8 @@ request updated, command recorded, audit), then one MQTT publish.
 
 from __future__ import annotations
 
+from typing import cast
+
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
@@ -45,20 +47,39 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     message = build_unlock(deps, event.locker, credential.compartment, "pickup", re=event.id)
     try:
         with TransactWrite(connection=deps.connection) as tx:
-            tx.update(credential, actions=[CredentialRecord.used_at.set(now)],
-                      condition=CredentialRecord.used_at.does_not_exist())
+            tx.update(
+                credential,
+                actions=[CredentialRecord.used_at.set(now)],
+                condition=CredentialRecord.used_at.does_not_exist(),
+            )
             if credential.sibling:
-                tx.update(CredentialRecord(code_key=credential.sibling), actions=[CredentialRecord.used_at.set(now)],
-                          condition=CredentialRecord.code_key.exists())
-            tx.update(RequestRecord(id=credential.request_id),
-                      actions=[RequestRecord.pickup_cmd.set(message["id"]), RequestRecord.updated_at.set(now),
-                               ],
-                      condition=RequestRecord.status == Status.IN_LOCKER.value)
+                tx.update(
+                    CredentialRecord(code_key=credential.sibling),
+                    actions=[CredentialRecord.used_at.set(now)],
+                    condition=CredentialRecord.code_key.exists(),
+                )
+            tx.update(
+                RequestRecord(id=credential.request_id),
+                actions=[
+                    RequestRecord.pickup_cmd.set(message["id"]),
+                    RequestRecord.updated_at.set(now),
+                ],
+                condition=RequestRecord.status == Status.IN_LOCKER.value,
+            )
             command = command_record(message, credential.request_id)
             command.credential_key = credential.code_key
             tx.save(command)
-            tx.save(audit_entry(request_subject(credential.request_id), f"locker:{event.locker}", "pickup_unlock",
-                                now, via=event.type, compartment=credential.compartment, cmd=message["id"]))
+            tx.save(
+                audit_entry(
+                    request_subject(credential.request_id),
+                    f"locker:{event.locker}",
+                    "pickup_unlock",
+                    now,
+                    via=event.type,
+                    compartment=credential.compartment,
+                    cmd=message["id"],
+                )
+            )
     except TransactWriteError:
         return _reject(deps, event, "used")
     publish(deps, message)
@@ -71,7 +92,7 @@ def _read(deps: Deps, key: str | None, keypad_of: str | None) -> tuple[Credentia
     with TransactGet(connection=deps.connection) as tg:
         cred_future = tg.get(CredentialRecord, key) if key else None
         keypad_future = tg.get(LockerItem, keypad_of, KEYPAD) if keypad_of else None
-    return _value(cred_future), _value(keypad_future)
+    return cast(CredentialRecord | None, _value(cred_future)), cast(LockerItem | None, _value(keypad_future))
 
 
 def _value(future: object) -> object:
@@ -79,7 +100,7 @@ def _value(future: object) -> object:
         return None
     try:
         return future.get()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - DoesNotExist of either model
+    except Exception:
         return None
 
 
@@ -93,7 +114,7 @@ def _count_failure(deps: Deps, locker_id: str, keypad: LockerItem | None) -> Non
     now = deps.now()
     for _ in range(5):
         state = KeypadState(
-            failures=list(keypad.failures or []) if keypad else [],
+            failures=[int(t) for t in keypad.failures or []] if keypad else [],
             locked_until=int(keypad.locked_until or 0) if keypad else 0,
             lockouts=int(keypad.lockouts or 0) if keypad else 0,
             last_lockout_at=int(keypad.last_lockout_at or 0) if keypad else 0,
@@ -120,6 +141,12 @@ def _count_failure(deps: Deps, locker_id: str, keypad: LockerItem | None) -> Non
                 keypad = None
             continue
         if locked:
-            audit_entry(locker_subject(locker_id), f"locker:{locker_id}", "keypad_locked", now,
-                        until=new_state.locked_until, lockouts=new_state.lockouts).save()
+            audit_entry(
+                locker_subject(locker_id),
+                f"locker:{locker_id}",
+                "keypad_locked",
+                now,
+                until=new_state.locked_until,
+                lockouts=new_state.lockouts,
+            ).save()
         return

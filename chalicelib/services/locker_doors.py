@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain.lifecycle import Status
@@ -32,8 +33,14 @@ def on_door(deps: Deps, event: LockerEvent) -> str:
     assert event.compartment is not None
     fresh = _update_door(deps, event, door)
     if fresh is None:
-        audit_entry(locker_subject(event.locker), f"locker:{event.locker}", "fault", deps.now(),
-                    reason="unknown_compartment", compartment=event.compartment).save()
+        audit_entry(
+            locker_subject(event.locker),
+            f"locker:{event.locker}",
+            "fault",
+            deps.now(),
+            reason="unknown_compartment",
+            compartment=event.compartment,
+        ).save()
         return "unknown_compartment"
     if door == "open" or not event.cmd:
         return "door_state" if fresh else "stale"
@@ -57,7 +64,7 @@ def on_door(deps: Deps, event: LockerEvent) -> str:
 def _update_door(deps: Deps, event: LockerEvent, door: str) -> bool | None:
     """Apply the door state if this event is newer than the last applied one (boot/seq order)."""
     item = LockerItem(locker_id=event.locker, item=compartment_key(event.compartment or ""))
-    actions = [LockerItem.door.set(door), LockerItem.door_ts.set(event.ts)]
+    actions: list[Action] = [LockerItem.door.set(door), LockerItem.door_ts.set(event.ts)]
     if event.boot is not None:
         actions.append(LockerItem.door_boot.set(event.boot))
     if event.seq is not None:
@@ -85,16 +92,29 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
     codes = issue_codes(deps, request.id, request.locker_id, request.compartment, deadline)
     try:
         with TransactWrite(connection=deps.connection) as tx:
-            tx.update(request, actions=[
-                RequestRecord.status.set(Status.IN_LOCKER.value),
-                RequestRecord.deadline.set(deadline),
-                RequestRecord.due_at.set(deadline),
-                RequestRecord.updated_at.set(now),
-            ], condition=RequestRecord.status == Status.RESERVED.value)
-            tx.update(LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
-                      actions=[LockerItem.occupied.set(True)])
-            tx.save(audit_entry(request_subject(request.id), actor, "deposit_confirmed", now,
-                                **{"from": "reserved", "to": "in_locker", "deadline": deadline}))
+            tx.update(
+                request,
+                actions=[
+                    RequestRecord.status.set(Status.IN_LOCKER.value),
+                    RequestRecord.deadline.set(deadline),
+                    RequestRecord.due_at.set(deadline),
+                    RequestRecord.updated_at.set(now),
+                ],
+                condition=RequestRecord.status == Status.RESERVED.value,
+            )
+            tx.update(
+                LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
+                actions=[LockerItem.occupied.set(True)],
+            )
+            tx.save(
+                audit_entry(
+                    request_subject(request.id),
+                    actor,
+                    "deposit_confirmed",
+                    now,
+                    **{"from": "reserved", "to": "in_locker", "deadline": deadline},
+                )
+            )
     except TransactWriteError:
         for key in (codes.pin_key, codes.token_key):
             CredentialRecord(code_key=key).delete()
@@ -111,14 +131,25 @@ def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str, b
     channel = "locker" if after == Status.COLLECTED else None
     try:
         with TransactWrite(connection=deps.connection) as tx:
-            tx.update(request, actions=[RequestRecord.status.set(after.value), RequestRecord.updated_at.set(now),
-                                        *close_actions(deps, channel)],
-                      condition=RequestRecord.status == before.value)
-            tx.update(LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
-                      actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False)],
-                      condition=LockerItem.request_id == request.id)
-            tx.save(audit_entry(request_subject(request.id), actor, action, now,
-                                **{"from": before.value, "to": after.value}))
+            tx.update(
+                request,
+                actions=[
+                    RequestRecord.status.set(after.value),
+                    RequestRecord.updated_at.set(now),
+                    *close_actions(deps, channel),
+                ],
+                condition=RequestRecord.status == before.value,
+            )
+            tx.update(
+                LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
+                actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False)],
+                condition=LockerItem.request_id == request.id,
+            )
+            tx.save(
+                audit_entry(
+                    request_subject(request.id), actor, action, now, **{"from": before.value, "to": after.value}
+                )
+            )
     except TransactWriteError:
         return "stale"
     if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
@@ -137,14 +168,26 @@ def on_ack(deps: Deps, event: LockerEvent) -> str:
     if command.locker_id != event.locker:
         return "wrong_locker"
     try:
-        command.update(actions=[CommandRecord.status.set(event.result), CommandRecord.pending.remove(),
-                                *([CommandRecord.reason.set(event.reason)] if event.reason else [])],
-                       condition=CommandRecord.pending.exists())
+        command.update(
+            actions=[
+                CommandRecord.status.set(event.result),
+                CommandRecord.pending.remove(),
+                *([CommandRecord.reason.set(event.reason)] if event.reason else []),
+            ],
+            condition=CommandRecord.pending.exists(),
+        )
     except UpdateError:
         return "late_ack"
     if event.result == "rejected":
-        audit_entry(locker_subject(event.locker), f"locker:{event.locker}", "fault", now,
-                    reason=f"command_rejected:{event.reason}", compartment=command.compartment, cmd=command.id).save()
+        audit_entry(
+            locker_subject(event.locker),
+            f"locker:{event.locker}",
+            "fault",
+            now,
+            reason=f"command_rejected:{event.reason}",
+            compartment=command.compartment,
+            cmd=command.id,
+        ).save()
         if command.request_id:
             undo_command(deps, command, f"locker:{event.locker}")
     return f"ack:{event.result}"
@@ -169,13 +212,21 @@ def _restore_codes(command: CommandRecord) -> None:
     except CredentialRecord.DoesNotExist:
         return
     for key in filter(None, (credential.code_key, credential.sibling)):
-        CredentialRecord(code_key=key).update(actions=[CredentialRecord.used_at.remove()],
-                                              condition=CredentialRecord.code_key.exists())
+        CredentialRecord(code_key=key).update(
+            actions=[CredentialRecord.used_at.remove()], condition=CredentialRecord.code_key.exists()
+        )
 
 
 def on_fault(deps: Deps, event: LockerEvent) -> str:
-    audit_entry(locker_subject(event.locker), f"locker:{event.locker}", "fault", deps.now(),
-                reason=event.reason, compartment=event.compartment, cmd=event.cmd).save()
+    audit_entry(
+        locker_subject(event.locker),
+        f"locker:{event.locker}",
+        "fault",
+        deps.now(),
+        reason=event.reason,
+        compartment=event.compartment,
+        cmd=event.cmd,
+    ).save()
     log.warning("locker %s fault %s on %s", event.locker, event.reason, event.compartment)
     return f"fault:{event.reason}"
 
@@ -194,5 +245,6 @@ def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
         credential.update(actions=[CredentialRecord.used_at.set(event.ts)])
     except UpdateError:
         log.warning("could not mark offline credential used")
-    return _closed_after(deps, request, f"locker:{event.locker}", "collect_from_locker", Status.IN_LOCKER,
-                         Status.COLLECTED)
+    return _closed_after(
+        deps, request, f"locker:{event.locker}", "collect_from_locker", Status.IN_LOCKER, Status.COLLECTED
+    )

@@ -14,14 +14,15 @@ import uuid
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from ..domain.errors import InvalidInput
 from ..domain.protocol import MAX_EVENT_BYTES, LockerEvent, parse_event
 from ..storage.models import LockerEventRecord, LockerItem, ttl_at
 from .audit import audit_entry, locker_subject
 from .deps import Deps
-from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
 from .locker_codes import on_code
+from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
 from .lockers import META
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _redacted(raw: dict[str, Any]) -> dict[str, Any]:
 def _forget(event: LockerEvent) -> None:
     try:
         LockerEventRecord(locker_id=event.locker, event_id=event.id).delete()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("could not release event %s", event.id)
 
 
@@ -140,7 +141,7 @@ def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None
 
 def on_heartbeat(deps: Deps, event: LockerEvent) -> str:
     raw = event.raw or {}
-    actions = [LockerItem.last_seen.set(deps.now()), LockerItem.online.set(True)]
+    actions: list[Action] = [LockerItem.last_seen.set(deps.now()), LockerItem.online.set(True)]
     if event.boot:
         actions.append(LockerItem.boot.set(event.boot))
     if isinstance(raw.get("version"), str):
@@ -163,22 +164,25 @@ def handle_locker_status(deps: Deps, locker_id: str, payload: Any) -> str:
         record_malformed(deps, locker_id, payload, "status must be {state: online|offline}")
         return "malformed"
     boot = body.get("boot") if isinstance(body.get("boot"), str) else None
-    ts = body.get("ts") if isinstance(body.get("ts"), int) else deps.now()
+    ts: int = body["ts"] if isinstance(body.get("ts"), int) else deps.now()
     meta = LockerItem(locker_id=locker_id, item=META)
     try:
         if body["state"] == "online":
-            actions = [LockerItem.online.set(True), LockerItem.last_seen.set(deps.now()), LockerItem.status_ts.set(ts)]
+            actions: list[Action] = [
+                LockerItem.online.set(True),
+                LockerItem.last_seen.set(deps.now()),
+                LockerItem.status_ts.set(ts),
+            ]
             if boot:
                 actions.append(LockerItem.boot.set(boot))
             meta.update(actions=actions, condition=LockerItem.item.exists())
         else:
             same_boot = LockerItem.boot.does_not_exist() | (LockerItem.boot == (boot or ""))
-            meta.update(actions=[LockerItem.online.set(False), LockerItem.status_ts.set(ts)],
-                        condition=LockerItem.item.exists() & same_boot)
+            meta.update(
+                actions=[LockerItem.online.set(False), LockerItem.status_ts.set(ts)],
+                condition=LockerItem.item.exists() & same_boot,
+            )
             audit_entry(locker_subject(locker_id), f"locker:{locker_id}", "offline", deps.now(), boot=boot).save()
     except UpdateError:
         return "ignored"
     return body["state"]
-
-
-

@@ -64,7 +64,9 @@ def is_online(deps: Deps, meta: LockerItem) -> bool:
 def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any]:
     locker_id = body.get("id")
     if not isinstance(locker_id, str) or not ID_RE.match(locker_id):
-        raise InvalidInput("Identificatorul dulapului: 3–40 litere mici, cifre sau „-”.", "id must match [a-z0-9-]{3,40}")
+        raise InvalidInput(
+            "Identificatorul dulapului: 3–40 litere mici, cifre sau „-”.", "id must match [a-z0-9-]{3,40}"
+        )
     name, location = body.get("name"), body.get("location")
     if not isinstance(name, str) or not name.strip() or not isinstance(location, str) or not location.strip():
         raise InvalidInput("Numele și locul dulapului sunt obligatorii.", "name and location are required strings")
@@ -78,22 +80,34 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
             raise InvalidInput("Compartiment descris greșit.", "each compartment is {id, size, accessible}")
         cid, size, accessible = entry.get("id"), entry.get("size"), entry.get("accessible", False)
         if not isinstance(cid, str) or not COMPARTMENT_RE.match(cid) or cid in seen:
-            raise InvalidInput("Identificator de compartiment greșit sau repetat (ex. A01).", f"bad or repeated compartment id {cid!r}")
+            raise InvalidInput(
+                "Identificator de compartiment greșit sau repetat (ex. A01).", f"bad or repeated compartment id {cid!r}"
+            )
         if size not in SIZES or not isinstance(accessible, bool):
             raise InvalidInput("Mărimea compartimentului: S, M sau L.", "size must be S, M or L; accessible a boolean")
         seen.add(cid)
-        items.append(LockerItem(locker_id=locker_id, item=compartment_key(cid), size=size, accessible=accessible,
-                                enabled=True, door="closed", occupied=False))
+        items.append(
+            LockerItem(
+                locker_id=locker_id,
+                item=compartment_key(cid),
+                size=size,
+                accessible=accessible,
+                enabled=True,
+                door="closed",
+                occupied=False,
+            )
+        )
     now = deps.now()
-    meta = LockerItem(locker_id=locker_id, item=META, kind="locker", name=name.strip(), location=location.strip(),
-                      online=False)
+    meta = LockerItem(
+        locker_id=locker_id, item=META, kind="locker", name=name.strip(), location=location.strip(), online=False
+    )
     try:
         with TransactWrite(connection=deps.connection) as tx:
             tx.save(meta, condition=LockerItem.locker_id.does_not_exist())
             for item in items:
                 tx.save(item)
             tx.save(audit_entry(locker_subject(locker_id), actor, "created", now, compartments=len(items)))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         if "ConditionalCheckFailed" in str(getattr(error, "cause_response_code", "")) or "Conditional" in str(error):
             raise Conflict("Dulapul există deja.", "locker already exists") from error
         raise
@@ -134,20 +148,32 @@ def locker_view(deps: Deps, locker_id: str, with_alerts: bool = False) -> dict[s
     ]
     view["keypadLockedUntil"] = keypad.locked_until if keypad and (keypad.locked_until or 0) > deps.now() else None
     if with_alerts:
-        view["alerts"] = [h for h in history(locker_subject(locker_id), 100)
-                          if h["action"] in ("fault", "keypad_locked", "command_timed_out", "malformed_event")]
+        view["alerts"] = [
+            h
+            for h in history(locker_subject(locker_id), 100)
+            if h["action"] in ("fault", "keypad_locked", "command_timed_out", "malformed_event")
+        ]
     return view
 
 
-def set_compartment_enabled(deps: Deps, actor: str, locker_id: str, compartment_id: str, enabled: bool) -> dict[str, Any]:
+def set_compartment_enabled(
+    deps: Deps, actor: str, locker_id: str, compartment_id: str, enabled: bool
+) -> dict[str, Any]:
     item = LockerItem(locker_id=locker_id, item=compartment_key(compartment_id))
     condition = LockerItem.item.exists()
     try:
         with TransactWrite(connection=deps.connection) as tx:
             tx.update(item, actions=[LockerItem.enabled.set(enabled)], condition=condition)
-            tx.save(audit_entry(locker_subject(locker_id), actor, "enabled" if enabled else "out_of_service",
-                                deps.now(), compartment=compartment_id))
-    except Exception as error:  # noqa: BLE001
+            tx.save(
+                audit_entry(
+                    locker_subject(locker_id),
+                    actor,
+                    "enabled" if enabled else "out_of_service",
+                    deps.now(),
+                    compartment=compartment_id,
+                )
+            )
+    except Exception as error:
         raise NotFound("Compartimentul nu există.", "compartment not found") from error
     return locker_view(deps, locker_id)
 
@@ -163,8 +189,16 @@ def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reas
     message = build_unlock(deps, locker_id, compartment_id, "service")
     with TransactWrite(connection=deps.connection) as tx:
         tx.save(command_record(message))
-        tx.save(audit_entry(locker_subject(locker_id), actor, "force_open", deps.now(),
-                            compartment=compartment_id, reason=reason, cmd=message["id"]))
+        tx.save(
+            audit_entry(
+                locker_subject(locker_id),
+                actor,
+                "force_open",
+                deps.now(),
+                compartment=compartment_id,
+                reason=reason,
+                cmd=message["id"],
+            )
+        )
     publish(deps, message)
     return message["id"]
-

@@ -28,7 +28,7 @@ def sms_context(deps: Deps, request: RequestRecord, **extra: object) -> SmsConte
     s = deps.settings
     return SmsContext(
         registration_number=request.registration_number,
-        deadline_ms=request.deadline,
+        deadline_ms=int(request.deadline) if request.deadline else None,
         counter_location=s.counter_location_ro,
         counter_hours=s.counter_hours_ro,
         **extra,  # type: ignore[arg-type]
@@ -72,26 +72,32 @@ def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, trie
                 sleep(BACKOFF_S * (2**attempt))
             continue
         except PermanentSmsError as exc:
-            record.update(actions=[
-                NotificationRecord.status.set("failed"),
-                NotificationRecord.error.set(f"permanent: {exc}"),
-                NotificationRecord.attempts.set(record.attempts),
-            ])
+            record.update(
+                actions=[
+                    NotificationRecord.status.set("failed"),
+                    NotificationRecord.error.set(f"permanent: {exc}"),
+                    NotificationRecord.attempts.set(record.attempts),
+                ]
+            )
             log.warning("sms %s failed permanently: %s", record.template, exc)
             return
-        record.update(actions=[
-            NotificationRecord.status.set("sent"),
-            NotificationRecord.sns_message_id.set(message_id),
-            NotificationRecord.attempts.set(record.attempts),
-            NotificationRecord.error.remove(),
-        ])
+        record.update(
+            actions=[
+                NotificationRecord.status.set("sent"),
+                NotificationRecord.sns_message_id.set(message_id),
+                NotificationRecord.attempts.set(record.attempts),
+                NotificationRecord.error.remove(),
+            ]
+        )
         return
     final = "failed" if (record.attempts or 0) >= MAX_ATTEMPTS else "retrying"
-    record.update(actions=[
-        NotificationRecord.status.set(final),
-        NotificationRecord.error.set(error),
-        NotificationRecord.attempts.set(record.attempts),
-    ])
+    record.update(
+        actions=[
+            NotificationRecord.status.set(final),
+            NotificationRecord.error.set(error),
+            NotificationRecord.attempts.set(record.attempts),
+        ]
+    )
 
 
 def retry_pending(deps: Deps) -> int:
@@ -108,7 +114,9 @@ def retry_pending(deps: Deps) -> int:
             continue
         if record.template == "pickup_ready":
             # The PIN is never stored in clear, so it cannot be re-rendered: staff must reissue.
-            record.update(actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("codes not recoverable")])
+            record.update(
+                actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("codes not recoverable")]
+            )
             continue
         _attempt(deps, record, contact.phone, _render(record.template, sms_context(deps, request, at_ms=deps.now())), 1)
         count += 1

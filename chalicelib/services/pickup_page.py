@@ -42,5 +42,11 @@ def pickup_page(deps: Deps, token: str) -> PickupPage:
         name, location = meta.name or "", meta.location or ""
     except LockerItem.DoesNotExist:
         name, location = credential.locker_id, ""
-    return PickupPage("valid", pin=unseal_pin(deps, token, credential) or "", qr_content=token,
-                      locker_name=name, locker_location=location, **base)
+    return PickupPage(
+        "valid",
+        pin=unseal_pin(deps, token, credential) or "",
+        qr_content=token,
+        locker_name=name,
+        locker_location=location,
+        **base,
+    )

@@ -6,7 +6,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -43,10 +43,14 @@ def validate_new_request(data: NewRequest) -> tuple[NewRequest, str]:
     """The cleaned request and the E.164 phone; InvalidInput names the first wrong field."""
     name = data.citizen_name.strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput("Scrieți numele solicitantului (cel mult 120 de caractere).", "citizenName is required (max 120)")
+        raise InvalidInput(
+            "Scrieți numele solicitantului (cel mult 120 de caractere).", "citizenName is required (max 120)"
+        )
     documents = data.documents.strip()
     if not documents or len(documents) > MAX_DOCUMENTS:
-        raise InvalidInput("Scrieți ce documente se eliberează (cel mult 500 de caractere).", "documents is required (max 500)")
+        raise InvalidInput(
+            "Scrieți ce documente se eliberează (cel mult 500 de caractere).", "documents is required (max 500)"
+        )
     if data.size not in SIZES:
         raise InvalidInput("Mărimea trebuie să fie S, M sau L.", "size must be S, M or L")
     number = data.registration_number
@@ -56,7 +60,9 @@ def validate_new_request(data: NewRequest) -> tuple[NewRequest, str]:
             "registrationNumber must be 3-20 letters, digits or / . _ -",
         )
     phone = normalise_phone(data.phone)
-    cleaned = NewRequest(name, data.phone, documents, data.size, data.accessible, number, data.sms_consent, data.locker_consent)
+    cleaned = NewRequest(
+        name, data.phone, documents, data.size, data.accessible, number, data.sms_consent, data.locker_consent
+    )
     return cleaned, phone
 
 
@@ -85,8 +91,15 @@ def register_request(deps: Deps, actor: str, data: NewRequest) -> RequestRecord:
                 )
                 tx.save(record, condition=RequestRecord.id.does_not_exist())
                 tx.save(contact)
-                tx.save(audit_entry(request_subject(record.id), actor, "registered", now,
-                                    registrationNumber=record.registration_number))
+                tx.save(
+                    audit_entry(
+                        request_subject(record.id),
+                        actor,
+                        "registered",
+                        now,
+                        registrationNumber=record.registration_number,
+                    )
+                )
         except TransactWriteError as error:
             if data.registration_number and _claim_failed(error):
                 raise Conflict(
@@ -106,7 +119,7 @@ def _claim_failed(error: TransactWriteError) -> bool:
 
 def _next_number(tx: TransactWrite, now: int) -> str:
     """Reserve the next number of the year inside ``tx``: the counter moves only if the whole request is written."""
-    year = datetime.fromtimestamp(now / 1000, timezone.utc).year
+    year = datetime.fromtimestamp(now / 1000, UTC).year
     key = f"seq#PS2-{year}"
     try:
         current = int(CounterRecord.get(key, consistent_read=True).value or 0)
@@ -144,8 +157,9 @@ def load_request(request_id: str) -> RequestRecord:
         raise NotFound("Cererea nu există.", "request not found") from None
 
 
-def transition(deps: Deps, record: RequestRecord, action: str, actor: str, extra: list[Any] | None = None,
-               **detail: Any) -> RequestRecord:
+def transition(
+    deps: Deps, record: RequestRecord, action: str, actor: str, extra: list[Any] | None = None, **detail: Any
+) -> RequestRecord:
     """Move ``record`` by ``action``, guarded by its current status, with an audit entry in the same transaction."""
     current = record.status
     target = next_status(current, action)
@@ -154,9 +168,15 @@ def transition(deps: Deps, record: RequestRecord, action: str, actor: str, extra
     try:
         with TransactWrite(connection=deps.connection) as tx:
             tx.update(record, actions=actions, condition=RequestRecord.status == current)
-            tx.save(audit_entry(request_subject(record.id), actor, action, now, **{"from": current, "to": target.value}, **detail))
+            tx.save(
+                audit_entry(
+                    request_subject(record.id), actor, action, now, **{"from": current, "to": target.value}, **detail
+                )
+            )
     except TransactWriteError as error:
-        raise Conflict("Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile") from error
+        raise Conflict(
+            "Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile"
+        ) from error
     return load_request(record.id)
 
 
@@ -176,7 +196,7 @@ def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
         ContactRecord(request_id=request_id).update(
             actions=[ContactRecord.erase_at.set(ttl_at(erase_at))], condition=ContactRecord.request_id.exists()
         )
-    except Exception:  # noqa: BLE001 - no contact left to erase is fine
+    except Exception:
         pass
 
 
@@ -259,7 +279,12 @@ def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[R
         statuses = OPEN_STATUSES + CLOSED_STATUSES if q else OPEN_STATUSES
     needle = (q or "").strip()
     if needle and needle.upper().startswith("PS2-") or (needle and "/" in needle):
-        found = [RequestRecord.get(k.id) for k in RequestRecord.by_registration.query(needle.upper() if needle.upper().startswith("PS2-") else needle)]
+        found = [
+            RequestRecord.get(k.id)
+            for k in RequestRecord.by_registration.query(
+                needle.upper() if needle.upper().startswith("PS2-") else needle
+            )
+        ]
         return [r for r in found if not status or r.status == status]
     results: list[RequestRecord] = []
     for st in statuses:

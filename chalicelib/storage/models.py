@@ -6,7 +6,7 @@ to the local emulator on the local stage.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -26,7 +26,7 @@ from ..config import Settings
 
 def ttl_at(epoch_seconds: int) -> datetime:
     """A TTLAttribute value for a Unix time in seconds."""
-    return datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    return datetime.fromtimestamp(epoch_seconds, UTC)
 
 
 class _Base(Model):
@@ -148,7 +148,7 @@ class LockerItem(_Base):
     door_seq = NumberAttribute(null=True)
     door_ts = NumberAttribute(null=True)
     # keypad
-    failures = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[var-annotated]
+    failures: ListAttribute[Any] = ListAttribute(of=NumberAttribute, null=True)
     locked_until = NumberAttribute(null=True)
     lockouts = NumberAttribute(null=True)
     last_lockout_at = NumberAttribute(null=True)
@@ -281,7 +281,7 @@ class StaffRecord(_Base):
 
     username = UnicodeAttribute(hash_key=True)
     password_hash = UnicodeAttribute()
-    roles = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
+    roles: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute)
     display_name = UnicodeAttribute(null=True)
 
 

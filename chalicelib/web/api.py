@@ -57,7 +57,11 @@ def error_response(error: DomainError) -> Response:
 def translate_infrastructure_error(error: Exception) -> DomainError | None:
     """Unreachable AWS endpoints become one clear 503, never a stack trace."""
     if isinstance(error, (PynamoDBConnectionError, EndpointConnectionError)):
-        return DependencyDown("Serviciul de date nu răspunde. Încercați din nou în câteva minute.", "DynamoDB unreachable")
+        return DependencyDown(
+            "Serviciul de date nu răspunde. Încercați din nou în câteva minute.", "DynamoDB unreachable"
+        )
     if isinstance(error, PynamoDBException) and isinstance(getattr(error, "cause", None), BotoCoreError):
-        return DependencyDown("Serviciul de date nu răspunde. Încercați din nou în câteva minute.", "DynamoDB unreachable")
+        return DependencyDown(
+            "Serviciul de date nu răspunde. Încercați din nou în câteva minute.", "DynamoDB unreachable"
+        )
     return None

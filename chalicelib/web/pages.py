@@ -36,6 +36,7 @@ def render(template: str, **context: Any) -> str:
 def qr_svg(content: str) -> str:
     """An SVG QR sized for a phone screen held up to the locker's scanner (error correction M)."""
     buffer = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(buffer, kind="svg", scale=8, border=4, xmldecl=False,
-                                                      svgns=True, title="Cod QR pentru ridicarea documentelor")
+    segno.make(content, error="m", micro=False).save(
+        buffer, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title="Cod QR pentru ridicarea documentelor"
+    )
     return buffer.getvalue().decode()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.support.api import Api
-
 from tests.conftest import register
+from tests.support.api import Api
 
 
 def test_no_token_is_401_and_a_clerk_cannot_create_lockers(stack, clerk):
     assert Api(stack.base_url).get("/api/requests").status == 401
     assert Api(stack.base_url, "forged.token").get("/api/requests").status == 401
-    reply = clerk.post("/api/lockers", {"id": "x-locker", "name": "n", "location": "l",
-                                        "compartments": [{"id": "A01", "size": "S"}]})
+    reply = clerk.post(
+        "/api/lockers", {"id": "x-locker", "name": "n", "location": "l", "compartments": [{"id": "A01", "size": "S"}]}
+    )
     assert reply.status == 403
 
 
@@ -57,8 +57,10 @@ def test_registration_numbers_are_unique_and_gapless_under_concurrency(clerk):
 def test_desk_supplied_registration_number_is_kept_and_unique(clerk):
     first = register(clerk, registrationNumber="12345/2026")
     assert first["registrationNumber"] == "12345/2026"
-    again = clerk.post("/api/requests", {"citizenName": "B", "phone": "0722000001", "documents": "d",
-                                         "registrationNumber": "12345/2026"})
+    again = clerk.post(
+        "/api/requests",
+        {"citizenName": "B", "phone": "0722000001", "documents": "d", "registrationNumber": "12345/2026"},
+    )
     assert again.status == 409
 
 

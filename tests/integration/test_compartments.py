@@ -41,8 +41,9 @@ def test_smallest_fitting_compartment_is_chosen(clerk, new_locker):
 
 def test_accessible_compartment_for_a_citizen_who_needs_it(clerk, new_locker):
     locker = new_locker("S2 L1a")
-    reply = clerk.post(f"/api/requests/{ready_request(clerk, accessible=True)['id']}/deposit",
-                       {"lockerId": locker.locker_id})
+    reply = clerk.post(
+        f"/api/requests/{ready_request(clerk, accessible=True)['id']}/deposit", {"lockerId": locker.locker_id}
+    )
     view = clerk.get(f"/api/lockers/{locker.locker_id}")
     chosen = next(c for c in view["compartments"] if c["id"] == reply["compartment"])
     assert chosen["accessible"] is True
@@ -77,8 +78,10 @@ def test_full_locker_answers_409_and_the_request_stays_ready(clerk, new_locker):
 
 
 def test_offline_locker_refuses_deposits(admin, clerk):
-    admin.post("/api/lockers", {"id": "offline-locker", "name": "Dulap", "location": "Hol",
-                                "compartments": [{"id": "A01", "size": "S"}]})
+    admin.post(
+        "/api/lockers",
+        {"id": "offline-locker", "name": "Dulap", "location": "Hol", "compartments": [{"id": "A01", "size": "S"}]},
+    )
     reply = clerk.post(f"/api/requests/{ready_request(clerk)['id']}/deposit", {"lockerId": "offline-locker"})
     assert reply.status == 409 and reply["error"] == "locker_offline"
 

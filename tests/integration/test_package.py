@@ -52,6 +52,7 @@ def test_template_has_tables_rule_policy_and_user_pool(package: Path):
 
 
 def test_cfn_lint_accepts_the_template(package: Path):
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "cfn-lint"), str(package / "sam.json")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "cfn-lint"), str(package / "sam.json")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -51,8 +51,15 @@ def deps(stack, admin):
 @pytest.fixture()
 def locker(stack, admin, deps):
     locker_id = f"c-{uuid.uuid4().hex[:10]}"
-    admin.post("/api/lockers", {"id": locker_id, "name": "Dulap", "location": "Hol",
-                                "compartments": [{"id": f"A0{i}", "size": "S"} for i in range(1, 4)]})
+    admin.post(
+        "/api/lockers",
+        {
+            "id": locker_id,
+            "name": "Dulap",
+            "location": "Hol",
+            "compartments": [{"id": f"A0{i}", "size": "S"} for i in range(1, 4)],
+        },
+    )
     stand_in = MqttLocker(stack.mqtt_port, locker_id)
     event(deps, locker_id, "heartbeat")
     yield stand_in
@@ -60,8 +67,15 @@ def locker(stack, admin, deps):
 
 
 def event(deps, locker_id: str, event_type: str, **fields: Any) -> str:
-    payload = {"v": 1, "id": uuid.uuid4().hex, "seq": int(time.monotonic_ns() // 1000), "boot": "boot-1",
-               "type": event_type, "ts": deps.now(), **fields}
+    payload = {
+        "v": 1,
+        "id": uuid.uuid4().hex,
+        "seq": int(time.monotonic_ns() // 1000),
+        "boot": "boot-1",
+        "type": event_type,
+        "ts": deps.now(),
+        **fields,
+    }
     return handle_locker_event(deps, locker_id, payload)
 
 
@@ -84,8 +98,9 @@ def test_reminder_48h_before_deadline_is_sent_once(deps, locker):
     run_scheduled_job(deps)
     assert templates(record.id) == ["pickup_ready"]
     deps.clock.advance(5 * DAY + 1000)
-    assert run_scheduled_job(deps)["reminders"] == 1
-    assert run_scheduled_job(deps)["reminders"] == 0
+    run_scheduled_job(deps)
+    assert templates(record.id).count("reminder") == 1
+    run_scheduled_job(deps)  # other tests' requests share the tables: count this request's SMS only
     assert templates(record.id).count("reminder") == 1
 
 

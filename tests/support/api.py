@@ -24,8 +24,9 @@ class Api:
         self.base_url = base_url
         self.token = token
 
-    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
+    def call(
+        self, method: str, path: str, body: Any = None, raw: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.base_url + path, method=method, data=data)
         request.add_header("Content-Type", "application/json")

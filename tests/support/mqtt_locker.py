@@ -23,8 +23,9 @@ class MqttLocker:
         self.seq = 0
         self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
         self._ready = threading.Event()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{locker_id}-{self.boot}",
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{locker_id}-{self.boot}", protocol=mqtt.MQTTv5
+        )
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda *a: self._ready.set()
         self.client.on_message = self._on_message
@@ -43,8 +44,15 @@ class MqttLocker:
 
     def publish(self, event_type: str, **fields: Any) -> dict[str, Any]:
         self.seq += 1
-        event = {"v": 1, "id": uuid.uuid4().hex, "seq": self.seq, "boot": self.boot, "type": event_type,
-                 "ts": int(time.time() * 1000), **fields}
+        event = {
+            "v": 1,
+            "id": uuid.uuid4().hex,
+            "seq": self.seq,
+            "boot": self.boot,
+            "type": event_type,
+            "ts": int(time.time() * 1000),
+            **fields,
+        }
         assert_valid("event", event)
         self.publish_raw(json.dumps(event))
         return event

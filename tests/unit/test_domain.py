@@ -114,18 +114,26 @@ class TestPhones:
 
 class TestEvents:
     def test_valid_pin_event(self):
-        event = parse_event({"v": 1, "id": "e1", "seq": 1, "boot": "b", "type": "pin", "code": "12345678", "ts": 5}, "l1")
+        event = parse_event(
+            {"v": 1, "id": "e1", "seq": 1, "boot": "b", "type": "pin", "code": "12345678", "ts": 5}, "l1"
+        )
         assert event.code == "12345678" and event.locker == "l1"
 
-    @pytest.mark.parametrize("payload", [
-        None, [], "x", {"v": 2, "id": "e", "type": "pin", "ts": 1, "code": "1"},
-        {"v": 1, "id": "e", "type": "explode", "ts": 1},
-        {"v": 1, "type": "pin", "ts": 1, "code": "1"},
-        {"v": 1, "id": "e", "type": "door_closed", "ts": 1},
-        {"v": 1, "id": "e", "type": "ack", "ts": 1, "cmd": "c", "result": "maybe"},
-        {"v": 1, "id": "e", "type": "pin", "ts": -1, "code": "1"},
-        {"v": 1, "id": "e", "type": "pin", "ts": 1, "code": "1", "locker": "other"},
-    ])
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            None,
+            [],
+            "x",
+            {"v": 2, "id": "e", "type": "pin", "ts": 1, "code": "1"},
+            {"v": 1, "id": "e", "type": "explode", "ts": 1},
+            {"v": 1, "type": "pin", "ts": 1, "code": "1"},
+            {"v": 1, "id": "e", "type": "door_closed", "ts": 1},
+            {"v": 1, "id": "e", "type": "ack", "ts": 1, "cmd": "c", "result": "maybe"},
+            {"v": 1, "id": "e", "type": "pin", "ts": -1, "code": "1"},
+            {"v": 1, "id": "e", "type": "pin", "ts": 1, "code": "1", "locker": "other"},
+        ],
+    )
     def test_malformed_events_are_refused(self, payload):
         with pytest.raises(InvalidInput):
             parse_event(payload, "l1")
