@@ -151,11 +151,12 @@ class LocalStack:
         )
 
     def start_api(self) -> None:
-        chalice = str(Path(PYTHON).parent / "chalice")
         self._spawn(
             "chalice",
             [
-                chalice,
+                PYTHON,
+                "-m",
+                "devstack.chalice_local",
                 "local",
                 "--no-autoreload",
                 "--stage",
