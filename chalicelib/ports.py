@@ -48,6 +48,10 @@ class CommandSigner(Protocol):
         """base64url Ed25519 signature of the message's signed bytes."""
         ...
 
+    def sign_bytes(self, data: bytes) -> str:
+        """base64url Ed25519 signature of raw bytes (offline credentials)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StaffIdentity:

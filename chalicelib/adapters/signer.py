@@ -22,6 +22,9 @@ class Ed25519Signer:
     def sign(self, message: dict[str, Any]) -> str:
         return b64url(self._key.sign(signed_bytes(message)))
 
+    def sign_bytes(self, data: bytes) -> str:
+        return b64url(self._key.sign(data))
+
     def public_key_b64(self) -> str:
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
+import uuid
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -55,9 +57,17 @@ def issue_codes(deps: Deps, request_id: str, locker_id: str, compartment: str, e
     else:
         raise RuntimeError("could not find a free PIN")
     qr = _credential(tkey, request_id, locker_id, compartment, expires_at, pkey)
-    qr.sealed_pin = _seal(deps, token, pin)
+    qr_content = f"{token}.{offline_credential(deps, locker_id, compartment, expires_at)}"
+    qr.sealed_pin = _seal(deps, token, json.dumps({"pin": pin, "qr": qr_content}))
     qr.save(condition=CredentialRecord.code_key.does_not_exist())
     return IssuedCodes(pin, token, pkey, tkey)
+
+
+def offline_credential(deps: Deps, locker_id: str, compartment: str, expires_at: int) -> str:
+    """``<claims>.<signature>``: lets the locker open this compartment once while it cannot reach us."""
+    claims = {"l": locker_id, "c": compartment, "exp": expires_at, "n": uuid.uuid4().hex, "kid": deps.signer.kid}
+    claims_b64 = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    return f"{claims_b64}.{deps.signer.sign_bytes(claims_b64.encode())}"
 
 
 def _seal_key(deps: Deps, token: str) -> bytes:
@@ -69,11 +79,12 @@ def _seal(deps: Deps, token: str, pin: str) -> str:
     return base64.b64encode(nonce + AESGCM(_seal_key(deps, token)).encrypt(nonce, pin.encode(), None)).decode()
 
 
-def unseal_pin(deps: Deps, token: str, credential: CredentialRecord) -> str | None:
+def unseal(deps: Deps, token: str, credential: CredentialRecord) -> dict[str, str]:
+    """The PIN and full QR content, readable only with the token from the citizen's link."""
     if not credential.sealed_pin:
-        return None
+        return {}
     blob = base64.b64decode(credential.sealed_pin)
-    return AESGCM(_seal_key(deps, token)).decrypt(blob[:12], blob[12:], None).decode()
+    return dict(json.loads(AESGCM(_seal_key(deps, token)).decrypt(blob[:12], blob[12:], None)))
 
 
 def _credential(

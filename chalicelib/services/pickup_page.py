@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..domain.sms import BUCHAREST
 from ..storage.models import LockerItem, RequestRecord
-from .credentials import find_by_token, unseal_pin
+from .credentials import find_by_token, unseal
 from .deps import Deps
 from .lockers import META
 
@@ -42,10 +42,11 @@ def pickup_page(deps: Deps, token: str) -> PickupPage:
         name, location = meta.name or "", meta.location or ""
     except LockerItem.DoesNotExist:
         name, location = credential.locker_id, ""
+    sealed = unseal(deps, token, credential)
     return PickupPage(
         "valid",
-        pin=unseal_pin(deps, token, credential) or "",
-        qr_content=token,
+        pin=sealed.get("pin", ""),
+        qr_content=sealed.get("qr", token),
         locker_name=name,
         locker_location=location,
         **base,

@@ -1,0 +1,247 @@
+"""The locker agent: turns signed commands into door openings and the locker's life into events.
+
+``LockerAgent`` owns an injected MQTT link and the hardware interfaces. Every
+event goes to the SQLite outbox first and leaves in order, once, when the link
+is up (at a bounded rate). A forged, stale, misaddressed or replayed command
+never opens a door.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+from .config import AgentConfig
+from .hardware import ClockStatus, CodeReader, CompartmentDriver, Screen
+from .link import MqttLink
+from .store import AgentStore
+from .verify import OfflineCredential, check_command, parse_offline_qr
+
+log = logging.getLogger(__name__)
+VERSION = "1.0.0"
+WELCOME = "Bine ați venit! Scanați codul QR sau tastați PIN-ul."
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class LockerAgent:
+    def __init__(
+        self,
+        config: AgentConfig,
+        link: MqttLink,
+        doors: CompartmentDriver,
+        reader: CodeReader,
+        screen: Screen,
+        clock: ClockStatus,
+        store: AgentStore | None = None,
+    ) -> None:
+        self.config = config
+        self.link = link
+        self.doors = doors
+        self.screen = screen
+        self.clock = clock
+        self.store = store or AgentStore(config.state_dir / "agent.sqlite3")
+        self.boot = uuid.uuid4().hex[:16]
+        self._seq = 0
+        self._seq_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._running = threading.Event()
+        self._expected: dict[str, str] = {}  # compartment -> command id that should open it
+        self._opened_by: dict[str, str | None] = {}  # compartment -> command id that opened it
+        self._timers: dict[str, threading.Timer] = {}
+        self._threads: list[threading.Thread] = []
+        link.on_message = self.on_message
+        link.on_connected = self.on_connected
+        link.on_disconnected = self._wake.set
+        doors.on_door_change(self.on_door_change)
+        reader.on_code(self.on_code)
+
+    # lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        self._running.set()
+        self.screen.show(WELCOME)
+        for target, name in ((self._sender, "outbox"), (self._heartbeats, "heartbeat")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.link.start()
+
+    def stop(self) -> None:
+        self._running.clear()
+        self._wake.set()
+        for timer in self._timers.values():
+            timer.cancel()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.link.stop()
+
+    def on_connected(self) -> None:
+        self.link.subscribe(self.config.topic("cmd"))
+        self._publish_status("online")
+        self.publish_state()
+        self._wake.set()
+
+    # events ----------------------------------------------------------------------
+    def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
+        """Record an event durably; the sender thread delivers it."""
+        with self._seq_lock:
+            self._seq += 1
+            seq = self._seq
+        event = {"v": 1, "id": uuid.uuid4().hex, "seq": seq, "boot": self.boot, "type": event_type, "ts": now_ms()}
+        event.update({k: v for k, v in fields.items() if v is not None})
+        self.store.enqueue(event)
+        self._wake.set()
+        return event
+
+    def _sender(self) -> None:
+        interval = 1.0 / self.config.max_publish_rate
+        while self._running.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            while self._running.is_set() and self.link.connected():
+                batch = self.store.pending(20)
+                if not batch:
+                    break
+                for event in batch:
+                    started = time.monotonic()
+                    if not self.link.publish(self.config.topic("evt"), json.dumps(event).encode()):
+                        break
+                    self.store.delivered(event["id"])
+                    time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                else:
+                    continue
+                break
+
+    def _heartbeats(self) -> None:
+        while self._running.is_set():
+            self.emit("heartbeat", version=VERSION, config=self.config.config_hash, clockOffsetMs=0)
+            deadline = time.monotonic() + self.config.heartbeat_s
+            while self._running.is_set() and time.monotonic() < deadline:
+                time.sleep(0.2)
+
+    def _publish_status(self, state: str) -> None:
+        payload = json.dumps({"state": state, "boot": self.boot, "ts": now_ms()}).encode()
+        self.link.publish(self.config.topic("status"), payload, retain=True)
+
+    def publish_state(self) -> None:
+        snapshot = {
+            "v": 1,
+            "boot": self.boot,
+            "ts": now_ms(),
+            "compartments": [
+                {"id": c, "door": self.doors.door_state(c), "occupied": None, "enabled": True}
+                for c in self.doors.compartments()
+            ],
+        }
+        self.link.publish(self.config.topic("state"), json.dumps(snapshot).encode(), retain=True)
+
+    # commands --------------------------------------------------------------------
+    def on_message(self, topic: str, payload: bytes) -> None:
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            log.warning("command is not JSON; ignored")
+            return
+        cmd_id = message.get("id") if isinstance(message, dict) else None
+        reason = check_command(message, self.config.keyring, self.config.locker_id, now_ms())
+        if reason:
+            log.warning("command %s rejected: %s", cmd_id, reason)
+            if isinstance(cmd_id, str):
+                self.emit("ack", cmd=cmd_id[:128], result="rejected", reason=reason)
+            return
+        if not self.store.claim_command(cmd_id, now_ms()):
+            self.emit("ack", cmd=cmd_id, result="duplicate")
+            return
+        if message["type"] == "reject":
+            self.screen.show(str(message.get("message", "Cod respins.")))
+            self.emit("ack", cmd=cmd_id, result="executed")
+            return
+        self._unlock(message)
+
+    def _unlock(self, message: dict[str, Any]) -> None:
+        compartment, cmd_id = message.get("compartment"), message["id"]
+        if compartment not in self.doors.compartments():
+            self.emit("ack", cmd=cmd_id, result="rejected", reason="unknown_compartment")
+            return
+        self._expected[compartment] = cmd_id
+        self.doors.pulse_relay(compartment)
+        self.screen.show(f"Deschis: compartimentul {compartment}. Închideți ușa după ce ați terminat.")
+        timer = threading.Timer(self.config.jam_timeout_s, self._check_opened, (compartment, cmd_id))
+        timer.daemon = True
+        timer.start()
+
+    def _check_opened(self, compartment: str, cmd_id: str) -> None:
+        if self._expected.get(compartment) == cmd_id:  # still waiting: the door never opened
+            self._expected.pop(compartment, None)
+            self.emit("ack", cmd=cmd_id, result="rejected", reason="door_jammed")
+            self.emit("fault", reason="door_jammed", compartment=compartment, cmd=cmd_id)
+
+    # doors -------------------------------------------------------------------------
+    def on_door_change(self, compartment: str, state: str) -> None:
+        if state == "open":
+            cmd_id = self._expected.pop(compartment, None)
+            self._opened_by[compartment] = cmd_id
+            if cmd_id and not cmd_id.startswith("offline-"):
+                self.emit("ack", cmd=cmd_id, result="executed")
+            self.emit("door_opened", compartment=compartment, cmd=cmd_id)
+            if cmd_id is None:
+                self.emit("fault", reason="forced_open", compartment=compartment)
+            self._arm_left_open(compartment)
+        elif state == "closed":
+            cmd_id = self._opened_by.pop(compartment, None)
+            self._disarm(compartment)
+            self.emit("door_closed", compartment=compartment, cmd=cmd_id)
+            self.screen.show(WELCOME)
+        else:
+            self.emit("fault", reason="sensor_unknown", compartment=compartment)
+        if self.link.connected():
+            self.publish_state()
+
+    def _arm_left_open(self, compartment: str) -> None:
+        self._disarm(compartment)
+        timer = threading.Timer(
+            self.config.left_open_s, self.emit, ("fault",), {"reason": "left_open", "compartment": compartment}
+        )
+        timer.daemon = True
+        self._timers[compartment] = timer
+        timer.start()
+
+    def _disarm(self, compartment: str) -> None:
+        timer = self._timers.pop(compartment, None)
+        if timer:
+            timer.cancel()
+
+    # codes -------------------------------------------------------------------------
+    def on_code(self, kind: str, code: str) -> None:
+        code = code.strip()
+        if not code:
+            return
+        if kind == "pin" or self.link.connected():
+            self.emit(kind, code=code if kind == "pin" else code.split(".", 1)[0])
+            self.screen.show("Se verifică codul…")
+            return
+        self._offline_pickup(code)
+
+    def _offline_pickup(self, qr: str) -> None:
+        """Offline, a QR's backend-signed credential may open its compartment, once, if our clock is trusted."""
+        if not self.clock.synchronised_within(self.config.clock_sync_max_age_s):
+            self.screen.show("Dulapul nu este conectat. Reveniți mai târziu sau mergeți la Registratură.")
+            self.emit("fault", reason="clock_unsynchronised")
+            return
+        credential = parse_offline_qr(qr, self.config.keyring, self.config.locker_id, now_ms())
+        if not isinstance(credential, OfflineCredential):
+            self.screen.show("Codul nu poate fi verificat acum. Reveniți mai târziu.")
+            return
+        if not self.store.claim_nonce(credential.nonce, now_ms()):
+            self.screen.show("Codul a fost deja folosit.")
+            return
+        self._expected[credential.compartment] = f"offline-{credential.nonce}"
+        self.emit("offline_pickup", compartment=credential.compartment, code=credential.token)
+        self.doors.pulse_relay(credential.compartment)
+        self.screen.show(f"Deschis: compartimentul {credential.compartment}.")
