@@ -15,6 +15,8 @@ import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from chalicelib.config import settings
 from chalicelib.services.jobs import run_scheduled_job
@@ -22,6 +24,7 @@ from chalicelib.services.locker_events import handle_locker_event, handle_locker
 from chalicelib.wiring import get_deps
 
 log = logging.getLogger("eps2.bridge")
+RETRIES = 5
 
 
 class Bridge:
@@ -39,7 +42,10 @@ class Bridge:
         self._client.on_message = lambda c, u, msg: self._inbox.put((msg.topic, msg.payload))
         self._client.on_socket_open = lambda c, u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._client.reconnect_delay_set(0.2, 2)
-        self._client.connect_async(host, port, keepalive=30)
+        # A persistent session: events published while the bridge reconnects wait for it in the broker.
+        session = Properties(PacketTypes.CONNECT)
+        session.SessionExpiryInterval = 3600
+        self._client.connect_async(host, port, keepalive=30, clean_start=False, properties=session)
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
@@ -68,16 +74,22 @@ class Bridge:
         self._client.disconnect()
 
     def _apply(self, deps: Any, topic: str, payload: bytes) -> None:
+        """Like Lambda's asynchronous invocation: a failing event is retried with backoff before it is dropped."""
         parts = topic.split("/")
         locker, channel = parts[-2], parts[-1]
-        try:
-            if channel == "status":
-                outcome = handle_locker_status(deps, locker, payload)
-            else:
-                outcome = handle_locker_event(deps, locker, payload)
-            log.info("%s %s -> %s", locker, channel, outcome)
-        except Exception:
-            log.exception("event on %s failed; it stays unapplied", topic)
+        for attempt in range(RETRIES):
+            try:
+                if channel == "status":
+                    outcome = handle_locker_status(deps, locker, payload)
+                else:
+                    outcome = handle_locker_event(deps, locker, payload)
+                log.info("%s %s -> %s", locker, channel, outcome)
+                return
+            except Exception:
+                log.exception("event on %s failed (attempt %d)", topic, attempt + 1)
+                if self._stop.wait(0.5 * 2**attempt):
+                    return
+        log.error("event on %s dropped after %d attempts", topic, RETRIES)
 
     def stop(self, *_: Any) -> None:
         self._stop.set()

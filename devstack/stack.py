@@ -128,7 +128,12 @@ class LocalStack:
         conf.write_text(
             f"listener {self.mqtt_port} 127.0.0.1\n"
             "allow_anonymous true\n"
-            "persistence false\n"
+            # Persistence keeps the bridge's session across a broker restart, as AWS IoT's rule engine
+            # never misses an event; start_all() starts from an empty store.
+            "persistence true\n"
+            f"persistence_location {self.state_dir}/\n"
+            f"persistence_file mosquitto-{self.mqtt_port}.db\n"
+            "autosave_interval 1\n"
             "set_tcp_nodelay true\n"
             "log_dest stdout\n"
             "max_packet_size 65536\n"
@@ -191,6 +196,7 @@ class LocalStack:
         self._spawn(f"simulator-{locker_id}", args, ui_port)
 
     def start_all(self, with_simulator: str | None = None, simulator_ui_port: int | None = None) -> None:
+        (self.state_dir / f"mosquitto-{self.mqtt_port}.db").unlink(missing_ok=True)
         self.start_aws()
         self.start_mqtt()
         self.seed()

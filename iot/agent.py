@@ -155,6 +155,7 @@ class LockerAgent:
             if isinstance(cmd_id, str):
                 self.emit("ack", cmd=cmd_id[:128], result="rejected", reason=reason)
             return
+        cmd_id = str(message["id"])  # check_command guarantees a string id
         if not self.store.claim_command(cmd_id, now_ms()):
             self.emit("ack", cmd=cmd_id, result="duplicate")
             return

@@ -175,3 +175,46 @@ def test_door_opened_without_a_command_raises_forced_open(simulated):
     sim.doors.set_door("A02", "open")
     fault = wait_until(lambda: [e for e in listener.events if e["type"] == "fault"])[0]
     assert fault["reason"] == "forced_open" and fault["compartment"] == "A02"
+
+
+def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pickup_is_reconciled(
+    stack, clerk, simulated
+):
+    from chalicelib.config import load_settings
+    from chalicelib.services.credentials import find_by_token, unseal
+    from chalicelib.storage.models import LockerEventRecord
+    from chalicelib.wiring import build_deps
+
+    sim, listener, start = simulated
+    locker = sim.agent.config.locker_id
+    created = register(clerk, phone="0722 777 002")
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker})
+    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "in_locker")
+    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722777002"])[0]["body"]
+    token = re.search(r"/r/([\w-]+)", body).group(1)
+    deps = build_deps(load_settings(stack.env()))
+    qr = unseal(deps, token, find_by_token(deps, token))["qr"]
+
+    stack.stop_mqtt()
+    wait_until(lambda: not sim.agent.link.connected())
+    sim.reader.scan(qr)  # offline: the agent checks the signed credential itself
+    wait_until(lambda: sim.doors.doors[find_by_token(deps, token).compartment] == "closed" and sim.agent.store.backlog() >= 3)
+    sim.doors.set_door("A03", "open")
+    sim.doors.set_door("A03", "closed")
+    sim.reader.scan(qr)  # the same credential twice: refused, the nonce is remembered
+    backlog = [e["id"] for e in sim.agent.store.pending(1000)]
+    sim.agent.stop()
+    restarted = start()  # a new boot, same disk, still offline
+    stack.start_mqtt()
+    wait_until(lambda: restarted.agent.store.backlog() == 0, timeout=30)
+    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "collected", timeout=30)
+
+    received = {r.event_id: r for r in LockerEventRecord.query(locker)}
+    assert set(backlog) <= set(received), "an event was lost"
+    ordered = sorted(backlog, key=lambda i: (received[i].received_at, backlog.index(i)))
+    assert ordered == backlog, "events arrived out of order"
+    kinds = [received[i].type for i in backlog]
+    assert kinds.count("offline_pickup") == 1
+    view = clerk.get(f"/api/requests/{created['id']}").body
+    assert view["status"] == "collected"
