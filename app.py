@@ -213,6 +213,12 @@ def run_job(deps: Any, actor: str) -> Any:
     return jobs.run_scheduled_job(deps)
 
 
+@app.route("/")
+def home() -> Response:
+    lang = language(app.current_request.query_params)
+    return Response(render("home.html", lang=lang), headers=SECURITY_HEADERS)
+
+
 @app.route("/r/{token}")
 def pickup_qr_page(token: str) -> Response:
     lang = language(app.current_request.query_params)

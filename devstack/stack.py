@@ -102,12 +102,12 @@ class LocalStack:
         log_file = open(log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
         proc = subprocess.Popen(
             args,
+            preexec_fn=_die_with_parent,
             cwd=ROOT,
             env=self.env(),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            start_new_session=True,
         )
         self._procs.append((name, proc))
         if port is not None:
@@ -221,6 +221,17 @@ class LocalStack:
         for _, proc in reversed(self._procs):
             _terminate(proc)
         self._procs.clear()
+
+
+def _die_with_parent() -> None:
+    """Start a new session and ask Linux to SIGTERM the child if the launcher dies, even by SIGKILL."""
+    os.setsid()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:

@@ -199,7 +199,9 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
     stack.stop_mqtt()
     wait_until(lambda: not sim.agent.link.connected())
     sim.reader.scan(qr)  # offline: the agent checks the signed credential itself
-    wait_until(lambda: sim.doors.doors[find_by_token(deps, token).compartment] == "closed" and sim.agent.store.backlog() >= 3)
+    wait_until(
+        lambda: sim.doors.doors[find_by_token(deps, token).compartment] == "closed" and sim.agent.store.backlog() >= 3
+    )
     sim.doors.set_door("A03", "open")
     sim.doors.set_door("A03", "closed")
     sim.reader.scan(qr)  # the same credential twice: refused, the nonce is remembered

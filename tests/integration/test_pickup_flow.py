@@ -97,3 +97,39 @@ def test_commands_are_signed_over_their_canonical_json(stack, clerk, new_locker)
     signature = base64.urlsafe_b64decode(command["sig"] + "==")
     key.verify(signature, signed_bytes(command))  # raises InvalidSignature if not
     assert command["exp"] - command["iat"] == 60_000
+
+
+def test_qr_page_shows_qr_pin_and_deadline_then_a_clear_page_once_used(stack, clerk, new_locker):
+    from tests.support.api import Api
+
+    locker = new_locker("S1")
+    created = register(clerk, phone="0722 000 555")
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    unlock = deposit_and_close(clerk, locker, created["id"])
+    body = wait_until(lambda: sms_for(stack, "+40722000555"))[0]["body"]
+    path = re.search(r"https?://[^/]+(/r/[\w-]+)", body).group(1)
+    pin = re.search(r"PIN (\d{8})", body).group(1)
+    page = Api(stack.base_url).get(path)
+    assert page.status == 200 and "<svg" in page.body and created["registrationNumber"] in page.body
+    assert f"{pin[:4]} {pin[4:]}" in page.body and "Maria" not in page.body
+    assert (
+        "noindex" in page.headers.get("X-Robots-Tag", "")
+        and "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    )
+    assert "Documentele vă așteaptă" in page.body
+    assert "Your documents are waiting" in Api(stack.base_url).get(path + "?lang=en").body
+    locker.publish("pin", code=pin)
+    pickup = locker.next_command()
+    locker.publish("door_closed", compartment=unlock["compartment"], cmd=pickup["id"])
+    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "collected")
+    used = Api(stack.base_url).get(path)
+    assert used.status == 200 and "au fost ridicate" in used.body and pin not in used.body
+    unknown = Api(stack.base_url).get("/r/nonexistent-token")
+    assert unknown.status == 404 and "nu este valid" in unknown.body
+
+
+def test_home_page_in_romanian_and_english(stack):
+    from tests.support.api import Api
+
+    assert "Ridicați documentele" in Api(stack.base_url).get("/").body
+    assert "Collect your documents" in Api(stack.base_url).get("/?lang=en").body
