@@ -1,4 +1,4 @@
-"""Provisioning against the local AWS emulator: thing, certificate from a CSR, and a policy limited to its own topics."""
+"""Provisioning against the local AWS emulator: thing, certificate from a CSR, a policy for its own topics."""
 
 from __future__ import annotations
 
