@@ -12,6 +12,7 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
+from chalicelib.config import load_settings
 from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.health import check_health, read_outbox
 from chalicelib.services import auth, deposit, jobs, lockers, requests
@@ -55,6 +56,32 @@ def api(role: str | None = None) -> Callable[[Callable[..., Any]], Callable[...,
     return decorator
 
 
+def page(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Wrap an HTML route: domain and infrastructure errors become a Romanian (or English) error page."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        lang = language(app.current_request.query_params)
+        try:
+            return view(lang, *args, **kwargs)
+        except Exception as error:
+            known = error if isinstance(error, DomainError) else translate_infrastructure_error(error)
+            if known is None:
+                raise
+            unavailable = known.http_status == 503
+            html = render(
+                "error.html",
+                lang=lang,
+                title_ro="Serviciul este temporar indisponibil" if unavailable else "Cererea nu poate fi îndeplinită",
+                title_en="The service is temporarily unavailable" if unavailable else "The request cannot be completed",
+                message_ro=known.message_ro,
+                message_en=known.message_en,
+            )
+            return Response(html, status_code=known.http_status, headers=SECURITY_HEADERS)
+
+    return wrapper
+
+
 def body(fields: dict[str, tuple[type, bool]]) -> dict[str, Any]:
     return parse_body(app.current_request.raw_body, fields)
 
@@ -69,11 +96,11 @@ def health() -> Response:
 
 
 @app.route("/api/dev/outbox")
-@api()
-def outbox(deps: Any, actor: None) -> Any:
-    if not deps.settings.is_local:
-        raise NotFound("Pagina nu există.", "not found")
-    return {"messages": read_outbox(deps)}
+def outbox() -> Response:
+    """Local stage only: in every other stage the route does not exist."""
+    if not load_settings().is_local:
+        return error_response(NotFound("Pagina nu există.", "not found"))
+    return Response({"messages": read_outbox(get_deps())})
 
 
 @app.route("/api/auth/login", methods=["POST"])
@@ -214,17 +241,18 @@ def run_job(deps: Any, actor: str) -> Any:
 
 
 @app.route("/")
-def home() -> Response:
-    lang = language(app.current_request.query_params)
+@page
+def home(lang: str) -> Response:
     return Response(render("home.html", lang=lang), headers=SECURITY_HEADERS)
 
 
 @app.route("/r/{token}")
-def pickup_qr_page(token: str) -> Response:
-    lang = language(app.current_request.query_params)
-    page = pickup_page(get_deps(), token)
-    html = render("pickup.html", page=page, lang=lang, qr=qr_svg(page.qr_content) if page.state == "valid" else "")
-    return Response(html, status_code=404 if page.state == "unknown" else 200, headers=SECURITY_HEADERS)
+@page
+def pickup_qr_page(lang: str, token: str) -> Response:
+    pickup = pickup_page(get_deps(), token)
+    qr = qr_svg(pickup.qr_content) if pickup.state == "valid" else ""
+    html = render("pickup.html", page=pickup, lang=lang, qr=qr)
+    return Response(html, status_code=404 if pickup.state == "unknown" else 200, headers=SECURITY_HEADERS)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
