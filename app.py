@@ -15,7 +15,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib.config import load_settings
 from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.health import check_health, read_outbox
-from chalicelib.services import auth, deposit, jobs, lockers, requests
+from chalicelib.services import auth, deposit, jobs, lockers, requests, tasks
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
@@ -232,6 +232,12 @@ def deposit_documents(deps: Any, actor: str, request_id: str) -> Response:
 def retrieve_documents(deps: Any, actor: str, request_id: str) -> Response:
     body({})
     return Response({"compartment": deposit.retrieve_documents(deps, actor, request_id)}, status_code=202)
+
+
+@app.route("/api/tasks")
+@api("clerk")
+def staff_tasks(deps: Any, actor: str) -> Any:
+    return tasks.staff_tasks(deps)
 
 
 @app.route("/api/jobs/run", methods=["POST"])

@@ -217,3 +217,28 @@ def test_out_of_order_door_events_keep_the_latest_state(deps, locker, admin):
     assert handle_locker_event(deps, locker.locker_id, opened) == "stale"
     view = admin.get(f"/api/lockers/{locker.locker_id}")
     assert next(c for c in view["compartments"] if c["id"] == "A01")["door"] == "closed"
+
+
+def test_permanent_sms_failure_is_shown_to_staff(deps, locker, clerk):
+    from chalicelib.ports import PermanentSmsError
+
+    class Refused:
+        def send(self, phone, body):
+            raise PermanentSmsError("InvalidParameter")
+
+        def ping(self):
+            pass
+
+    deps.sms = Refused()
+    record = in_locker(deps, locker, "0722 555 888")
+    note = notifications_of(record.id)[0]
+    assert note["status"] == "failed" and "InvalidParameter" in note["error"]
+    tasks = clerk.get("/api/tasks").body
+    assert record.id in [t["requestId"] for t in tasks["failedSms"]]
+
+
+def test_expired_request_appears_in_staff_tasks(deps, locker, clerk):
+    record = in_locker(deps, locker)
+    deps.clock.advance(7 * DAY + 1000)
+    run_scheduled_job(deps)
+    assert record.id in [r["id"] for r in clerk.get("/api/tasks")["toRetrieve"]]

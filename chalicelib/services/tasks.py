@@ -1,0 +1,34 @@
+"""Today's tasks for staff: expired requests to take back, SMS that could not be sent, locker alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.lifecycle import Status
+from ..storage.models import NotificationRecord, RequestRecord
+from .deps import Deps
+from .lockers import list_lockers, locker_view
+from .requests import request_view
+
+
+def staff_tasks(deps: Deps) -> dict[str, Any]:
+    expired = [request_view(r) for r in RequestRecord.by_status_due.query(Status.EXPIRED.value)]
+    failed_sms = [
+        {
+            "requestId": n.request_id,
+            "template": n.template,
+            "to": n.to_masked,
+            "error": n.error,
+            "attempts": n.attempts,
+            "createdAt": n.created_at,
+        }
+        for status in ("failed", "retrying")
+        for n in NotificationRecord.by_status.query(status, scan_index_forward=False, limit=100)
+    ]
+    alerts = []
+    for locker in list_lockers(deps):
+        view = locker_view(deps, locker["id"], with_alerts=True)
+        alerts += [{"lockerId": locker["id"], **alert} for alert in view["alerts"][-20:]]
+        if not locker["online"]:
+            alerts.append({"lockerId": locker["id"], "action": "offline", "at": locker["lastSeen"], "detail": {}})
+    return {"toRetrieve": expired, "failedSms": failed_sms, "lockerAlerts": alerts}
