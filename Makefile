@@ -41,6 +41,9 @@ test: deps lint typecheck
 package: $(STAMP)
 	bash scripts/package.sh
 
+reliability: deps
+	$(BIN)/pytest -q -m reliability -s tests
+
 bench: deps
 	$(BIN)/python -m bench.all
 

@@ -6,6 +6,7 @@ Routes only: parse the request, call one service, map domain errors to HTTP.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,12 +20,14 @@ from chalicelib.services import auth, deposit, jobs, lockers, requests, tasks
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
+from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, TEMPLATE_DIR, language, qr_svg, render
 from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="eps2")
 app.log.setLevel(logging.INFO)
 log = logging.getLogger("eps2")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def api(role: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -34,6 +37,9 @@ def api(role: str | None = None) -> Callable[[Callable[..., Any]], Callable[...,
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
+                for value in kwargs.values():
+                    if not _ID.fullmatch(value):
+                        raise NotFound("Nu există.", "not found")
                 deps = get_deps()
                 actor = None
                 if role:
@@ -101,6 +107,11 @@ def outbox() -> Response:
     if not load_settings().is_local:
         return error_response(NotFound("Pagina nu există.", "not found"))
     return Response({"messages": read_outbox(get_deps())})
+
+
+@app.route("/api/openapi.json")
+def openapi() -> Response:
+    return Response(openapi_document())
 
 
 @app.route("/api/auth/login", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -26,13 +27,24 @@ def check_health(deps: Deps) -> dict[str, Any]:
     return report
 
 
+def _emulator_sms(endpoint: str) -> dict[str, Any]:
+    """The SMS part of the emulator's state: the project's wrapper serves it alone, plain moto in its full dump."""
+    for path in ("/_eps2/sms.json", "/moto-api/data.json"):
+        try:
+            with urllib.request.urlopen(f"{endpoint}{path}", timeout=30) as response:
+                return dict(json.load(response))
+        except urllib.error.HTTPError as error:
+            if error.code != 404:
+                raise
+    return {}
+
+
 def read_outbox(deps: Deps) -> list[dict[str, Any]]:
     """SMS that SNS was asked to send, as the local emulator (moto) recorded them."""
     endpoint = deps.settings.aws_endpoint
     if not endpoint:
         return []
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as response:
-        data = json.load(response)
+    data = _emulator_sms(endpoint)
     # moto keeps no send time: take it from our own notification record of the same SNS message id.
     sent_at = {n.sns_message_id: n.created_at for n in NotificationRecord.by_status.query("sent")}
     return [

@@ -2,8 +2,9 @@
 
 chalice's dev server inherits socketserver's backlog of 5, so a burst of
 twenty simultaneous clients (the allocation test, the benchmarks) sees
-connection resets before any request is read. Everything else is the
-unmodified ``chalice local`` command: ``python -m devstack.chalice_local local --stage local``.
+connection resets before any request is read; and http.server answers TRACE
+with 501 where API Gateway refuses it. Everything else is the unmodified
+``chalice local`` command: ``python -m devstack.chalice_local local --stage local``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,24 @@ import socketserver
 import sys
 
 from chalice.cli import main
+from chalice.local import ChaliceRequestHandler
 
 socketserver.TCPServer.request_queue_size = 128
+
+
+_original_send_error = ChaliceRequestHandler.send_error
+
+
+def _send_error(
+    handler: ChaliceRequestHandler, code: int, message: str | None = None, explain: str | None = None
+) -> None:
+    # http.server answers methods it does not know (TRACE, QUERY…) with 501; API Gateway refuses them.
+    if code == 501:
+        code, message = 405, "Method Not Allowed"
+    _original_send_error(handler, code, message, explain)
+
+
+ChaliceRequestHandler.send_error = _send_error  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.compartments import SIZES, Compartment
@@ -68,7 +69,9 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
             "Identificatorul dulapului: 3–40 litere mici, cifre sau „-”.", "id must match [a-z0-9-]{3,40}"
         )
     name, location = body.get("name"), body.get("location")
-    if not isinstance(name, str) or not name.strip() or not isinstance(location, str) or not location.strip():
+    if not (isinstance(name, str) and isinstance(location, str)) or not all(
+        v.strip() and len(v) <= 200 for v in (name, location)
+    ):
         raise InvalidInput("Numele și locul dulapului sunt obligatorii.", "name and location are required strings")
     raw = body.get("compartments")
     if not isinstance(raw, list) or not 1 <= len(raw) <= 96:
@@ -107,8 +110,9 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
             for item in items:
                 tx.save(item)
             tx.save(audit_entry(locker_subject(locker_id), actor, "created", now, compartments=len(items)))
-    except Exception as error:
-        if "ConditionalCheckFailed" in str(getattr(error, "cause_response_code", "")) or "Conditional" in str(error):
+    except TransactWriteError as error:
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             raise Conflict("Dulapul există deja.", "locker already exists") from error
         raise
     return locker_view(deps, locker_id)

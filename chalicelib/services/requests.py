@@ -278,6 +278,8 @@ def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[R
     else:
         statuses = OPEN_STATUSES + CLOSED_STATUSES if q else OPEN_STATUSES
     needle = (q or "").strip()
+    if len(needle) > 100:
+        raise InvalidInput("Textul căutat are cel mult 100 de caractere.", "q is limited to 100 characters")
     if needle and needle.upper().startswith("PS2-") or (needle and "/" in needle):
         found = [
             RequestRecord.get(k.id)

@@ -7,6 +7,8 @@ import pytest
 from devstack.stack import LocalStack, free_port
 from tests.support.api import Api
 
+pytestmark = pytest.mark.reliability
+
 
 @pytest.fixture(scope="module")
 def orphan_api(stack, tmp_path_factory):

@@ -177,6 +177,7 @@ def test_door_opened_without_a_command_raises_forced_open(simulated):
     assert fault["reason"] == "forced_open" and fault["compartment"] == "A02"
 
 
+@pytest.mark.reliability
 def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pickup_is_reconciled(
     stack, clerk, simulated
 ):

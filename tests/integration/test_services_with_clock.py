@@ -178,6 +178,7 @@ def test_phone_is_erased_after_the_retention_period(deps):
     assert load_request(record.id).status == "cancelled"  # the record itself stays
 
 
+@pytest.mark.reliability
 def test_throttled_sms_is_retried_and_sent_once(deps, locker, stack):
     real = deps.sms
     calls = {"n": 0}
@@ -200,6 +201,7 @@ def test_throttled_sms_is_retried_and_sent_once(deps, locker, stack):
     assert note["status"] == "sent" and note["attempts"] == 3
 
 
+@pytest.mark.reliability
 def test_duplicate_and_malformed_events_change_nothing(deps, locker):
     payload = {"v": 1, "id": "dup-1", "type": "heartbeat", "ts": deps.now()}
     assert handle_locker_event(deps, locker.locker_id, payload) == "alive"
@@ -209,6 +211,7 @@ def test_duplicate_and_malformed_events_change_nothing(deps, locker):
     assert event(deps, locker.locker_id, "door_opened", compartment="Z99") == "unknown_compartment"
 
 
+@pytest.mark.reliability
 def test_out_of_order_door_events_keep_the_latest_state(deps, locker, admin):
     base = {"v": 1, "boot": "b-order", "compartment": "A01"}
     closed = {**base, "id": uuid.uuid4().hex, "type": "door_closed", "seq": 10, "ts": deps.now()}

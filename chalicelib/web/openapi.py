@@ -1,0 +1,274 @@
+"""The OpenAPI 3 description of the JSON API, served at /api/openapi.json and checked by schemathesis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+TEXT = {"type": "string", "pattern": "\\S", "maxLength": 200}
+ERROR = {
+    "type": "object",
+    "required": ["error", "message", "messageRo"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "messageRo": {"type": "string"}},
+}
+STATUS = {
+    "type": "string",
+    "enum": ["registered", "ready", "reserved", "in_locker", "collected", "expired", "returned", "cancelled"],
+}
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+REQUEST = {
+    "type": "object",
+    "required": ["id", "registrationNumber", "status", "citizenName", "documents", "size"],
+    "properties": {
+        "id": {"type": "string"},
+        "registrationNumber": {"type": "string"},
+        "status": STATUS,
+        "citizenName": {"type": "string"},
+        "documents": {"type": "string"},
+        "size": {"type": "string", "enum": ["S", "M", "L"]},
+        "accessible": {"type": "boolean"},
+        "lockerConsent": {"type": "boolean"},
+        "smsConsent": {"type": "boolean"},
+        "phone": NULLABLE_STR,
+        "channel": NULLABLE_STR,
+        "lockerId": NULLABLE_STR,
+        "compartment": NULLABLE_STR,
+        "deadline": NULLABLE_INT,
+        "createdAt": {"type": "integer"},
+        "updatedAt": {"type": "integer"},
+        "closedAt": NULLABLE_INT,
+        "history": {"type": "array"},
+        "notifications": {"type": "array"},
+    },
+}
+COMPARTMENT_IN = {
+    "type": "object",
+    "required": ["id", "size"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^[A-Z][0-9]{2}$"},
+        "size": {"enum": ["S", "M", "L"]},
+        "accessible": {"type": "boolean"},
+    },
+}
+LOCKER = {
+    "type": "object",
+    "required": ["id", "name", "location", "online"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": NULLABLE_STR,
+        "location": NULLABLE_STR,
+        "online": {"type": "boolean"},
+        "lastSeen": NULLABLE_INT,
+        "boot": NULLABLE_STR,
+        "agentVersion": NULLABLE_STR,
+        "compartments": {"type": "array"},
+        "keypadLockedUntil": NULLABLE_INT,
+        "alerts": {"type": "array"},
+    },
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Invalid input",
+        401: "No or bad token",
+        403: "Role missing",
+        404: "Not found",
+        409: "Conflict with the current state",
+        503: "A dependency is down",
+    }
+    return {str(c): {"description": text[c], **_json({"$ref": "#/components/schemas/Error"})} for c in codes}
+
+
+def _op(
+    summary: str,
+    ok: tuple[int, dict[str, Any]],
+    errors: tuple[int, ...],
+    body: dict[str, Any] | None = None,
+    params: list[dict[str, Any]] | None = None,
+    secured: bool = True,
+    body_required: bool = True,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {str(ok[0]): {"description": "OK", **_json(ok[1])}, **_errors(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": body_required, **_json(body)}
+    if params:
+        operation["parameters"] = params
+    if not secured:
+        operation["security"] = []
+    return operation
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def _obj(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
+
+
+STAFF = (400, 401, 403, 503)
+
+
+def openapi_document(server: str = "/") -> dict[str, Any]:
+    rid, lid, cid = _path("request_id"), _path("locker_id"), _path("compartment")
+    request_action = _op("Change the request's status", (200, REQUEST), (*STAFF, 404, 409), params=[rid])
+    paths: dict[str, Any] = {
+        "/api/health": {"get": _op("Dependencies' state", (200, {"type": "object"}), (503,), secured=False)},
+        "/api/auth/login": {
+            "post": _op(
+                "Sign in",
+                (200, _obj(["token"], token={"type": "string"})),
+                (400, 401, 503),
+                _obj(
+                    ["username", "password"],
+                    username={"type": "string", "minLength": 1, "maxLength": 128},
+                    password={"type": "string", "minLength": 1, "maxLength": 256},
+                ),
+                secured=False,
+            )
+        },
+        "/api/lockers": {
+            "get": _op("Lockers", (200, _obj(["lockers"], lockers={"type": "array", "items": LOCKER})), STAFF),
+            "post": _op(
+                "Register a locker",
+                (201, LOCKER),
+                (*STAFF, 409),
+                _obj(
+                    ["id", "name", "location", "compartments"],
+                    id={"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,39}$"},
+                    name=TEXT,
+                    location=TEXT,
+                    compartments={"type": "array", "items": COMPARTMENT_IN, "minItems": 1, "maxItems": 96},
+                ),
+            ),
+        },
+        "/api/lockers/{locker_id}": {
+            "get": _op("A locker with its compartments", (200, LOCKER), (*STAFF, 404), params=[lid])
+        },
+        "/api/lockers/{locker_id}/compartments/{compartment}/open": {
+            "post": _op(
+                "Force-open a compartment",
+                (202, _obj(["command", "compartment"], command={"type": "string"}, compartment={"type": "string"})),
+                (*STAFF, 404),
+                _obj(["reason"], reason={**TEXT, "maxLength": 300}),
+                [lid, cid],
+            )
+        },
+        "/api/lockers/{locker_id}/compartments/{compartment}/service": {
+            "post": _op(
+                "Put a compartment in or out of service",
+                (200, LOCKER),
+                (*STAFF, 404),
+                _obj(["enabled"], enabled={"type": "boolean"}),
+                [lid, cid],
+            )
+        },
+        "/api/requests": {
+            "get": _op(
+                "Queue and search",
+                (200, _obj(["requests"], requests={"type": "array", "items": REQUEST})),
+                STAFF,
+                params=[
+                    {"name": "status", "in": "query", "required": False, "schema": STATUS},
+                    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100}},
+                ],
+            ),
+            "post": _op(
+                "Register a request",
+                (
+                    201,
+                    _obj(
+                        ["id", "registrationNumber", "status"],
+                        id={"type": "string"},
+                        registrationNumber={"type": "string"},
+                        status=STATUS,
+                    ),
+                ),
+                (*STAFF, 409),
+                _obj(
+                    ["citizenName", "phone", "documents"],
+                    citizenName={"type": "string"},
+                    phone={"type": "string"},
+                    documents={"type": "string"},
+                    size={"enum": ["S", "M", "L"]},
+                    accessible={"type": "boolean"},
+                    registrationNumber={"type": ["string", "null"]},
+                    smsConsent={"type": "boolean"},
+                    lockerConsent={"type": "boolean"},
+                ),
+            ),
+        },
+        "/api/requests/{request_id}": {
+            "get": _op("A request with history and SMS log", (200, REQUEST), (*STAFF, 404), params=[rid])
+        },
+        "/api/requests/{request_id}/ready": {"post": request_action},
+        "/api/requests/{request_id}/counter": {"post": request_action},
+        "/api/requests/{request_id}/collect": {"post": request_action},
+        "/api/requests/{request_id}/cancel": {
+            "post": _op(
+                "Cancel",
+                (200, REQUEST),
+                (*STAFF, 404, 409),
+                _obj([], reason={"type": "string"}),
+                [rid],
+                body_required=False,
+            )
+        },
+        "/api/requests/{request_id}/deposit": {
+            "post": _op(
+                "Reserve a compartment and open it",
+                (202, _obj(["compartment"], compartment={"type": "string"}, lockerId={"type": "string"})),
+                (*STAFF, 404, 409),
+                _obj(["lockerId"], lockerId={"type": "string"}),
+                [rid],
+            )
+        },
+        "/api/requests/{request_id}/retrieve": {
+            "post": _op(
+                "Open an expired request's compartment",
+                (202, _obj(["compartment"], compartment={"type": "string"})),
+                (*STAFF, 404, 409),
+                params=[rid],
+            )
+        },
+        "/api/tasks": {
+            "get": _op(
+                "Staff tasks",
+                (
+                    200,
+                    _obj(
+                        ["toRetrieve", "failedSms", "lockerAlerts"],
+                        toRetrieve={"type": "array"},
+                        failedSms={"type": "array"},
+                        lockerAlerts={"type": "array"},
+                    ),
+                ),
+                STAFF,
+            )
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ePS2 staff API",
+            "version": "1.0.0",
+            "description": "Document pickup from the city hall's smart locker (Primăria Sectorului 2).",
+        },
+        "servers": [{"url": server}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
