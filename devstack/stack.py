@@ -6,6 +6,7 @@ which give it free ports so they never collide with a running demo.
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import signal
@@ -128,6 +129,9 @@ class LocalStack:
         conf.write_text(
             f"listener {self.mqtt_port} 127.0.0.1\n"
             "allow_anonymous true\n"
+            # Run as whoever started us: as root, Mosquitto would switch to its own user and could not
+            # write its persistence file in our state folder.
+            f"user {getpass.getuser()}\n"
             # Persistence keeps the bridge's session across a broker restart, as AWS IoT's rule engine
             # never misses an event; start_all() starts from an empty store.
             "persistence true\n"

@@ -112,8 +112,19 @@ def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": ID}
 
 
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Optional body fields accept null, meaning "not given" (the contract has ``"registrationNumber": null``)."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {**schema, "type": [kind, "null"]}
+    return schema
+
+
 def _obj(required: list[str], **props: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
+    properties = {name: schema if name in required else _nullable(schema) for name, schema in props.items()}
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": properties}
 
 
 STAFF = (400, 401, 403, 503)

@@ -213,8 +213,11 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
     wait_until(lambda: restarted.agent.store.backlog() == 0, timeout=30)
     wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "collected", timeout=30)
 
-    received = {r.event_id: r for r in LockerEventRecord.query(locker)}
-    assert set(backlog) <= set(received), "an event was lost"
+    def received_now() -> dict[str, LockerEventRecord]:
+        return {r.event_id: r for r in LockerEventRecord.query(locker)}
+
+    wait_until(lambda: set(backlog) <= set(received_now()), timeout=30)  # fails if an event was lost
+    received = received_now()
     ordered = sorted(backlog, key=lambda i: (received[i].received_at, backlog.index(i)))
     assert ordered == backlog, "events arrived out of order"
     kinds = [received[i].type for i in backlog]
