@@ -1,14 +1,16 @@
-"""moto in server mode, with each request applied atomically.
+"""moto in server mode, with each request applied atomically and transactions at DynamoDB's cost.
 
 moto's threaded server lets two requests interleave inside one backend, so a
 conditional write can pass its check while another commits: DynamoDB never
 does that. A lock around each request restores the atomicity that the
 allocation and numbering guarantees rely on, so the local stack proves them.
-"""
+Transactions back up only the items they touch (``cheap_transactions``), so
+their cost does not grow with the tables as moto's deep copies do."""
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import signal
 import sys
@@ -48,12 +50,74 @@ class SerialisedApp:
             return list(self._app(environ, start_response))
 
 
+class _NoTableCopy:
+    """Stands in for the ``copy`` module inside moto's DynamoDB backend: tables are not copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_key(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return dict(op["Key"])
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def cheap_transactions() -> None:
+    """moto backs up every table a transaction touches with a deep copy, so each transaction costs time in
+    proportion to the tables' size; DynamoDB's does not. Back up only the touched items instead (requests are
+    serialised, so nothing else can change them meanwhile) and restore them if the transaction is cancelled."""
+    import moto.dynamodb.models as dynamo_models
+
+    original = dynamo_models.DynamoDBBackend.transact_write_items
+    dynamo_models.copy = _NoTableCopy  # type: ignore[assignment]
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None or op_type == "ConditionCheck":
+                continue
+            key = _item_key(table, op_type, op)
+            current = table.get_item(*_key_values(table, key))
+            saved.append((op["TableName"], key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table_name, key, attributes in reversed(saved):
+                if attributes is None:
+                    table = self.tables[table_name]
+                    if table.get_item(*_key_values(table, key)) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, attributes)
+            raise
+
+    dynamo_models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _key_values(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return hash_value, range_value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cheap_transactions()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, SerialisedApp(app), threaded=True, request_handler=MotoRequestHandler)
 

@@ -30,7 +30,8 @@ RETRIES = 5
 class Bridge:
     """Subscribes to ``<prefix>/+/evt`` and ``<prefix>/+/status`` and applies each message in arrival order."""
 
-    def __init__(self, host: str, port: int, prefix: str, job_interval_s: float = 60.0) -> None:
+    def __init__(self, host: str, port: int, prefix: str, job_interval_s: float = 60.0, deps: Any = None) -> None:
+        self._deps = deps
         self._prefix = prefix
         self._inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self._stop = threading.Event()
@@ -55,7 +56,7 @@ class Bridge:
 
     def run(self) -> None:
         self._client.loop_start()
-        deps = get_deps()
+        deps = self._deps or get_deps()
         next_job = time.monotonic() + self._job_interval
         while not self._stop.is_set():
             try:

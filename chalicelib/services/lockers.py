@@ -19,6 +19,7 @@ META = "#meta"
 KEYPAD = "#keypad"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
 COMPARTMENT_RE = re.compile(r"^[A-Z][0-9]{2}$")
+MAX_COMPARTMENTS = 96  # one atomic transaction (DynamoDB allows 100 items) with the meta item and audit
 
 
 def compartment_key(compartment_id: str) -> str:
@@ -74,8 +75,11 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
     ):
         raise InvalidInput("Numele și locul dulapului sunt obligatorii.", "name and location are required strings")
     raw = body.get("compartments")
-    if not isinstance(raw, list) or not 1 <= len(raw) <= 96:
-        raise InvalidInput("Dulapul trebuie să aibă 1–96 compartimente.", "compartments must be a list of 1-96 items")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_COMPARTMENTS:
+        raise InvalidInput(
+            f"Dulapul trebuie să aibă 1–{MAX_COMPARTMENTS} compartimente.",
+            f"compartments must be a list of 1-{MAX_COMPARTMENTS} items",
+        )
     seen: set[str] = set()
     items = []
     for entry in raw:

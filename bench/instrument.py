@@ -1,0 +1,150 @@
+"""Measurement helpers: a local stack for benchmarks, and botocore hooks that count DynamoDB calls.
+
+The hooks are attached to every botocore session pynamodb creates, so each
+request is counted as it is sent (operation, duration, consumed capacity as
+the emulator reports it), never estimated.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pynamodb.connection.base as pynamo_base
+
+from chalicelib.config import load_settings
+from chalicelib.services.deps import Deps
+from chalicelib.wiring import build_deps
+from devstack.secrets import generate
+from devstack.stack import LocalStack, free_port
+
+WITH_CAPACITY = {
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "TransactWriteItems",
+    "TransactGetItems",
+    "BatchWriteItem",
+    "BatchGetItem",
+    "Scan",
+}
+
+
+@dataclass
+class DynamoMeter:
+    """Counts DynamoDB requests per operation, their time, and consumed capacity, per thread if asked."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    capacity: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    seconds: float = 0.0
+    _local: threading.local = field(default_factory=threading.local)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self) -> None:
+        original = pynamo_base.get_session
+
+        def instrumented() -> botocore.session.Session:
+            session = original()
+            session.register("provide-client-params.dynamodb", self._ask_capacity)
+            session.register("before-call.dynamodb", self._before)
+            session.register("after-call.dynamodb", self._after)
+            return session
+
+        pynamo_base.get_session = instrumented  # type: ignore[assignment]
+
+    def _ask_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in WITH_CAPACITY:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def _before(self, context: dict[str, Any], **_: Any) -> None:
+        context["eps2_started"] = time.perf_counter()
+
+    def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        elapsed = time.perf_counter() - context.get("eps2_started", time.perf_counter())
+        consumed = parsed.get("ConsumedCapacity") or []
+        if isinstance(consumed, dict):
+            consumed = [consumed]
+        units = sum(float(c.get("CapacityUnits", 0)) for c in consumed)
+        with self._lock:
+            self.calls[model.name] += 1
+            self.capacity[model.name] += units
+            self.seconds += elapsed
+        self._local.seconds = getattr(self._local, "seconds", 0.0) + elapsed
+        self._local.calls = getattr(self._local, "calls", 0) + 1
+
+    def thread_seconds(self) -> float:
+        return float(getattr(self._local, "seconds", 0.0))
+
+    def thread_calls(self) -> int:
+        return int(getattr(self._local, "calls", 0))
+
+    def snapshot(self) -> tuple[Counter[str], dict[str, float]]:
+        with self._lock:
+            return Counter(self.calls), dict(self.capacity)
+
+    @contextmanager
+    def measure(self) -> Iterator[dict[str, Any]]:
+        """Counts and capacity of what runs inside the block (single-threaded use)."""
+        before_calls, before_capacity = self.snapshot()
+        result: dict[str, Any] = {}
+        yield result
+        after_calls, after_capacity = self.snapshot()
+        result["calls"] = dict(after_calls - before_calls)
+        result["capacity"] = {
+            k: round(after_capacity.get(k, 0) - before_capacity.get(k, 0), 2)
+            for k in after_capacity
+            if after_capacity.get(k, 0) != before_capacity.get(k, 0)
+        }
+
+
+def bench_stack(state_dir: Path) -> LocalStack:
+    """moto server and Mosquitto on free ports, tables and demo data; the services run in this process."""
+    stack = LocalStack(free_port(), free_port(), free_port(), state_dir=state_dir, secrets=generate())
+    stack.start_aws()
+    stack.start_mqtt()
+    stack.seed()
+    return stack
+
+
+def bench_deps(stack: LocalStack) -> Deps:
+    import os
+
+    env = stack.env()
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        os.environ[key] = env[key]
+    deps = build_deps(load_settings(env))
+    deps.sleep = lambda s: None
+    return deps
+
+
+def percentiles(values_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(values_ms)
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    return {
+        "n": len(ordered),
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "max": ordered[-1],
+        "mean": statistics.fmean(ordered),
+    }
+
+
+def fmt(stats: dict[str, float]) -> str:
+    return (
+        f"n={int(stats['n'])}  p50={stats['p50']:.2f} ms  p95={stats['p95']:.2f} ms  "
+        f"p99={stats['p99']:.2f} ms  max={stats['max']:.2f} ms"
+    )
