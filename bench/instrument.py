@@ -47,6 +47,7 @@ class DynamoMeter:
     calls: Counter[str] = field(default_factory=Counter)
     capacity: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     seconds: float = 0.0
+    transaction_items: int = 0
     _local: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -65,6 +66,10 @@ class DynamoMeter:
     def _ask_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name in WITH_CAPACITY:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        if model.name == "TransactWriteItems":
+            written = [item for item in params.get("TransactItems", []) if "ConditionCheck" not in item]
+            with self._lock:
+                self.transaction_items += len(written)
 
     def _before(self, context: dict[str, Any], **_: Any) -> None:
         context["eps2_started"] = time.perf_counter()
@@ -88,17 +93,18 @@ class DynamoMeter:
     def thread_calls(self) -> int:
         return int(getattr(self._local, "calls", 0))
 
-    def snapshot(self) -> tuple[Counter[str], dict[str, float]]:
+    def snapshot(self) -> tuple[Counter[str], dict[str, float], int]:
         with self._lock:
-            return Counter(self.calls), dict(self.capacity)
+            return Counter(self.calls), dict(self.capacity), self.transaction_items
 
     @contextmanager
     def measure(self) -> Iterator[dict[str, Any]]:
         """Counts and capacity of what runs inside the block (single-threaded use)."""
-        before_calls, before_capacity = self.snapshot()
+        before_calls, before_capacity, before_items = self.snapshot()
         result: dict[str, Any] = {}
         yield result
-        after_calls, after_capacity = self.snapshot()
+        after_calls, after_capacity, after_items = self.snapshot()
+        result["transaction_items"] = after_items - before_items
         result["calls"] = dict(after_calls - before_calls)
         result["capacity"] = {
             k: round(after_capacity.get(k, 0) - before_capacity.get(k, 0), 2)

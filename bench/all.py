@@ -1,0 +1,27 @@
+"""``make bench``: every benchmark in turn, each printing its figures."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from bench import cold_start, contention, cost, growth, scan_to_unlock
+
+
+def main() -> None:
+    logging.disable(logging.INFO)
+    pickups = int(os.environ.get("EPS2_BENCH_PICKUPS", "500"))
+    sizes = [int(s) for s in os.environ.get("EPS2_BENCH_GROWTH", "1000,100000").split(",")]
+    for title, run in (
+        ("scan to unlock", lambda: scan_to_unlock.main(pickups)),
+        ("cost per operation", cost.main),
+        ("allocation under contention", contention.main),
+        ("growth", lambda: growth.main(sizes)),
+        ("cold start", cold_start.main),
+    ):
+        print(f"\n=== {title} ===", flush=True)
+        run()
+
+
+if __name__ == "__main__":
+    main()
