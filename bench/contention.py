@@ -9,17 +9,15 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.instrument import bench_deps, bench_stack
+from bench.instrument import bench_deps, bench_stack, online_locker
 from chalicelib.domain.errors import CompartmentUnavailable, Conflict
 from chalicelib.services.deposit import deposit_documents
-from chalicelib.services.locker_events import handle_locker_event
-from chalicelib.services.lockers import create_locker, load_locker_items
+from chalicelib.services.lockers import load_locker_items
 from chalicelib.services.requests import NewRequest, mark_ready, register_request
 
 COMPARTMENTS_PER_LOCKER = 50  # two lockers: 100 compartments
@@ -30,26 +28,11 @@ def main(attempts: int = 500, threads: int = 16) -> dict[str, Any]:
         stack = bench_stack(Path(tmp))
         try:
             deps = bench_deps(stack)
-            lockers = []
-            for _ in range(2):
-                locker_id = f"cont-{uuid.uuid4().hex[:6]}"
-                create_locker(
-                    deps,
-                    "bench",
-                    {
-                        "id": locker_id,
-                        "name": "C",
-                        "location": "-",
-                        "compartments": [
-                            {"id": f"{'ABCDE'[i // 10]}{i % 10 + 1:02d}", "size": "SML"[i % 3]}
-                            for i in range(COMPARTMENTS_PER_LOCKER)
-                        ],
-                    },
-                )
-                handle_locker_event(
-                    deps, locker_id, {"v": 1, "id": uuid.uuid4().hex, "type": "heartbeat", "ts": deps.now()}
-                )
-                lockers.append(locker_id)
+            layout = [
+                {"id": f"{'ABCDE'[i // 10]}{i % 10 + 1:02d}", "size": "SML"[i % 3]}
+                for i in range(COMPARTMENTS_PER_LOCKER)
+            ]
+            lockers = [online_locker(deps, "cont", layout) for _ in range(2)]
             requests = []
             for i in range(attempts):
                 record = register_request(deps, "bench", NewRequest("B", "0722 000 002", "Act", size="SML"[i % 3]))

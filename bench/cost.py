@@ -6,19 +6,15 @@ counted with botocore hooks; SMS segments per template; the AWS cost of 1,000 pi
 
 from __future__ import annotations
 
-import re
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.instrument import DynamoMeter, bench_deps, bench_stack
+from bench.instrument import DynamoMeter, bench_deps, bench_stack, event, last_pin, online_locker
 from chalicelib.domain.codes import new_pin, new_token
 from chalicelib.domain.sms import TEMPLATES, SmsContext, render_sms, segment_count
 from chalicelib.services.deposit import deposit_documents
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.locker_events import handle_locker_event
-from chalicelib.services.lockers import create_locker
 from chalicelib.services.requests import NewRequest, load_request, mark_ready, register_request
 from tests.support.mqtt_locker import MqttLocker
 
@@ -58,16 +54,8 @@ def main() -> dict[str, Any]:
         stack = bench_stack(Path(tmp))
         try:
             deps = bench_deps(stack)
-            locker_id = f"cost-{uuid.uuid4().hex[:6]}"
-            create_locker(
-                deps,
-                "bench",
-                {"id": locker_id, "name": "Cost", "location": "-", "compartments": [{"id": "A01", "size": "S"}]},
-            )
+            locker_id = online_locker(deps, "cost", [{"id": "A01", "size": "S"}])
             locker = MqttLocker(stack.mqtt_port, locker_id)
-            handle_locker_event(
-                deps, locker_id, {"v": 1, "id": uuid.uuid4().hex, "type": "heartbeat", "ts": deps.now()}
-            )
             with meter.measure() as rows["register"]:
                 record = register_request(deps, "bench", NewRequest("Ana Pop", "0722 000 001", "Act"))
             with meter.measure() as rows["mark ready"]:
@@ -77,46 +65,15 @@ def main() -> dict[str, Any]:
             locker.next_command()
             cmd = load_request(record.id).deposit_cmd
             with meter.measure() as rows["door event (deposit closed + SMS)"]:
-                handle_locker_event(
-                    deps,
-                    locker_id,
-                    {
-                        "v": 1,
-                        "id": uuid.uuid4().hex,
-                        "type": "door_closed",
-                        "compartment": compartment,
-                        "cmd": cmd,
-                        "ts": deps.now(),
-                    },
-                )
-            import json
-            import urllib.request
-
-            with urllib.request.urlopen(f"{stack.aws_endpoint}/_eps2/sms.json") as response:
-                body = json.load(response)["sns"]["SMS"][-1]["message"]
-            pin = re.search(r"PIN (\d{8})", body).group(1)  # type: ignore[union-attr]
+                event(deps, locker_id, "door_closed", compartment=compartment, cmd=cmd)
+            pin = last_pin(stack.aws_endpoint)
             with meter.measure() as rows["scan (pin -> unlock)"]:
-                handle_locker_event(
-                    deps, locker_id, {"v": 1, "id": uuid.uuid4().hex, "type": "pin", "code": pin, "ts": deps.now()}
-                )
+                event(deps, locker_id, "pin", code=pin)
             pickup = locker.next_command()
             with meter.measure() as rows["door event (pickup closed)"]:
-                handle_locker_event(
-                    deps,
-                    locker_id,
-                    {
-                        "v": 1,
-                        "id": uuid.uuid4().hex,
-                        "type": "door_closed",
-                        "compartment": compartment,
-                        "cmd": pickup["id"],
-                        "ts": deps.now(),
-                    },
-                )
+                event(deps, locker_id, "door_closed", compartment=compartment, cmd=pickup["id"])
             with meter.measure() as rows["heartbeat"]:
-                handle_locker_event(
-                    deps, locker_id, {"v": 1, "id": uuid.uuid4().hex, "type": "heartbeat", "ts": deps.now()}
-                )
+                event(deps, locker_id, "heartbeat")
             with meter.measure() as rows["scheduled job run (idle)"]:
                 run_scheduled_job(deps)
             locker.close()

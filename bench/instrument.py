@@ -7,9 +7,13 @@ the emulator reports it), never estimated.
 
 from __future__ import annotations
 
+import json
+import re
 import statistics
 import threading
 import time
+import urllib.request
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,3 +158,33 @@ def fmt(stats: dict[str, float]) -> str:
         f"n={int(stats['n'])}  p50={stats['p50']:.2f} ms  p95={stats['p95']:.2f} ms  "
         f"p99={stats['p99']:.2f} ms  max={stats['max']:.2f} ms"
     )
+
+
+def event(deps: Deps, locker_id: str, event_type: str, **fields: Any) -> str:
+    """Apply one locker event through the real handler, as the bridge or the IoT rule would."""
+    from chalicelib.services.locker_events import handle_locker_event
+
+    payload = {"v": 1, "id": uuid.uuid4().hex, "type": event_type, "ts": deps.now(), **fields}
+    return handle_locker_event(deps, locker_id, payload)
+
+
+def online_locker(deps: Deps, prefix: str, compartments: list[dict[str, Any]]) -> str:
+    """A new locker with these compartments that has just sent a heartbeat."""
+    from chalicelib.services.lockers import create_locker
+
+    locker_id = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    create_locker(deps, "bench", {"id": locker_id, "name": prefix, "location": "-", "compartments": compartments})
+    event(deps, locker_id, "heartbeat")
+    return locker_id
+
+
+def sms_bodies(aws_endpoint: str) -> list[str]:
+    with urllib.request.urlopen(f"{aws_endpoint}/_eps2/sms.json", timeout=30) as response:
+        return [m["message"] for m in json.load(response)["sns"]["SMS"]]
+
+
+def last_pin(aws_endpoint: str) -> str:
+    found = re.search(r"PIN (\d{8})", sms_bodies(aws_endpoint)[-1])
+    if not found:
+        raise RuntimeError("the last SMS carries no PIN")
+    return found.group(1)

@@ -12,15 +12,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.instrument import DynamoMeter, bench_deps, bench_stack, fmt, percentiles
+from bench.instrument import DynamoMeter, bench_deps, bench_stack, event, fmt, online_locker, percentiles, sms_bodies
 from chalicelib.services.deposit import deposit_documents
-from chalicelib.services.locker_events import handle_locker_event
-from chalicelib.services.lockers import create_locker
 from chalicelib.services.requests import NewRequest, load_request, mark_ready, register_request
 from devstack.bridge import Bridge
 from tests.support.mqtt_locker import MqttLocker
@@ -45,11 +41,10 @@ class TimedBridge(Bridge):
 
 
 def sms_pins(aws_endpoint: str) -> dict[str, str]:
-    with urllib.request.urlopen(f"{aws_endpoint}/_eps2/sms.json", timeout=30) as response:
-        messages = json.load(response)["sns"]["SMS"]
+    """Registration number -> PIN, read from the SMS the emulator was asked to send."""
     pins = {}
-    for message in messages:
-        found = re.search(r"documentele (\S+) .* PIN (\d{8})", message["message"])
+    for body in sms_bodies(aws_endpoint):
+        found = re.search(r"documentele (\S+) .* PIN (\d{8})", body)
         if found:
             pins[found.group(1)] = found.group(2)
     return pins
@@ -62,25 +57,11 @@ def main(pickups: int = 500) -> dict[str, Any]:
         stack = bench_stack(Path(tmp))
         try:
             deps = bench_deps(stack)
-            locker_id = f"bench-{uuid.uuid4().hex[:6]}"
-            create_locker(
-                deps,
-                "bench",
-                {
-                    "id": locker_id,
-                    "name": "Bench",
-                    "location": "-",
-                    "compartments": [
-                        {"id": f"{'ABCDEFGH'[i // 12]}{i % 12 + 1:02d}", "size": "S"} for i in range(BATCH)
-                    ],
-                },
-            )
+            layout = [{"id": f"{'ABCDEFGH'[i // 12]}{i % 12 + 1:02d}", "size": "S"} for i in range(BATCH)]
+            locker_id = online_locker(deps, "bench", layout)
             bridge = TimedBridge(meter, "127.0.0.1", stack.mqtt_port, deps.settings.topic_prefix, 3600, deps)
             threading.Thread(target=bridge.run, daemon=True).start()
             locker = MqttLocker(stack.mqtt_port, locker_id)
-            handle_locker_event(
-                deps, locker_id, {"v": 1, "id": uuid.uuid4().hex, "type": "heartbeat", "ts": deps.now()}
-            )
             time.sleep(0.5)
             total, handler, dynamo = [], [], []
             done = 0
@@ -92,44 +73,24 @@ def main(pickups: int = 500) -> dict[str, Any]:
                     mark_ready(deps, "bench", record.id)
                     compartment = deposit_documents(deps, "bench", record.id, locker_id)
                     locker.next_command()
-                    handle_locker_event(
-                        deps,
-                        locker_id,
-                        {
-                            "v": 1,
-                            "id": uuid.uuid4().hex,
-                            "type": "door_closed",
-                            "compartment": compartment,
-                            "ts": deps.now(),
-                            "cmd": load_request(record.id).deposit_cmd,
-                        },
+                    event(
+                        deps, locker_id, "door_closed", compartment=compartment, cmd=load_request(record.id).deposit_cmd
                     )
                     numbers.append(record)
                 pins = sms_pins(stack.aws_endpoint)
                 for record in numbers:
                     sent = time.perf_counter()
-                    event = locker.publish("pin", code=pins[record.registration_number])
+                    published = locker.publish("pin", code=pins[record.registration_number])
                     command = locker.next_command()
                     arrived = time.perf_counter()
                     assert command["type"] == "unlock", command
-                    while event["id"] not in bridge.timings:  # the handler returns just after it publishes
+                    while published["id"] not in bridge.timings:  # the handler returns just after it publishes
                         time.sleep(0.0005)
-                    started, in_handler, in_dynamo = bridge.timings[event["id"]]
+                    _, in_handler, in_dynamo = bridge.timings[published["id"]]
                     total.append((arrived - sent) * 1000)
                     handler.append(in_handler * 1000)
                     dynamo.append(in_dynamo * 1000)
-                    handle_locker_event(
-                        deps,
-                        locker_id,
-                        {
-                            "v": 1,
-                            "id": uuid.uuid4().hex,
-                            "type": "door_closed",
-                            "compartment": command["compartment"],
-                            "ts": deps.now(),
-                            "cmd": command["id"],
-                        },
-                    )
+                    event(deps, locker_id, "door_closed", compartment=command["compartment"], cmd=command["id"])
                 done += batch
             bridge.stop()
             locker.close()

@@ -18,6 +18,12 @@ from iot.policy import cloudformation_arns, locker_policy
 
 TTL_ATTRIBUTES = {"contacts": "erase_at", "credentials": "ttl", "locker-events": "ttl", "commands": "ttl"}
 FUNCTIONS = ("APIHandler", "ScheduledJob", "LockerEvents")
+SEND_TO_DEAD_LETTER = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]}}
+    ],
+}
 
 
 def _camel(name: str) -> str:
@@ -130,19 +136,7 @@ def build(stage: str) -> dict[str, Any]:
                 ],
             },
             "Policies": [
-                {
-                    "PolicyName": "dead-letter",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "sqs:SendMessage",
-                                "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]},
-                            }
-                        ],
-                    },
-                }
+                {"PolicyName": "dead-letter", "PolicyDocument": SEND_TO_DEAD_LETTER},
             ],
         },
     }
@@ -151,16 +145,7 @@ def build(stage: str) -> dict[str, Any]:
         "Properties": {
             "PolicyName": "on-failure-destination",
             "Roles": [{"Ref": "LockerEventsRole"}],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "sqs:SendMessage",
-                        "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]},
-                    }
-                ],
-            },
+            "PolicyDocument": SEND_TO_DEAD_LETTER,
         },
     }
     resources["LockerPolicy"] = {
