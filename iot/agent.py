@@ -56,6 +56,7 @@ class LockerAgent:
         self._opened_by: dict[str, str | None] = {}  # compartment -> command id that opened it
         self._timers: dict[str, threading.Timer] = {}
         self._threads: list[threading.Thread] = []
+        self._clock_offset_ms = 0  # our clock minus the backend's, from the last command (latency included)
         link.on_message = self.on_message
         link.on_connected = self.on_connected
         link.on_disconnected = self._wake.set
@@ -120,7 +121,7 @@ class LockerAgent:
 
     def _heartbeats(self) -> None:
         while self._running.is_set():
-            self.emit("heartbeat", version=VERSION, config=self.config.config_hash, clockOffsetMs=0)
+            self.emit("heartbeat", version=VERSION, config=self.config.config_hash, clockOffsetMs=self._clock_offset_ms)
             deadline = time.monotonic() + self.config.heartbeat_s
             while self._running.is_set() and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -159,10 +160,18 @@ class LockerAgent:
         if not self.store.claim_command(cmd_id, now_ms()):
             self.emit("ack", cmd=cmd_id, result="duplicate")
             return
+        if message["type"] == "revoke":
+            nonces = [n for n in message.get("nonces", []) if isinstance(n, str)]
+            for nonce in nonces:
+                self.store.claim_nonce(nonce, now_ms())  # a claimed nonce is refused from now on
+            log.info("%d offline credentials revoked", len(nonces))
+            self.emit("ack", cmd=cmd_id, result="executed")
+            return
         if message["type"] == "reject":
             self.screen.show(str(message.get("message", "Cod respins.")))
             self.emit("ack", cmd=cmd_id, result="executed")
             return
+        self._clock_offset_ms = now_ms() - int(message.get("iat", now_ms()))
         self._unlock(message)
 
     def _unlock(self, message: dict[str, Any]) -> None:

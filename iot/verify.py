@@ -67,7 +67,7 @@ def check_command(message: Any, keyring: Keyring, locker_id: str, now_ms: int) -
     exp = message.get("exp")
     if not isinstance(exp, int) or now_ms > exp + CLOCK_SKEW_MS:
         return "expired"
-    if message.get("type") not in ("unlock", "reject"):
+    if message.get("type") not in ("unlock", "reject", "revoke"):
         return "bad_command"
     return None
 

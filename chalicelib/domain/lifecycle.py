@@ -34,8 +34,9 @@ _TRANSITIONS: dict[str, tuple[tuple[Status, ...], Status]] = {
     "collect_from_locker": ((Status.IN_LOCKER,), Status.COLLECTED),
     "collect_at_counter": ((Status.READY, Status.EXPIRED, Status.RETURNED), Status.COLLECTED),
     "expire": ((Status.IN_LOCKER,), Status.EXPIRED),
-    "retrieve_started": ((Status.EXPIRED,), Status.EXPIRED),
-    "returned": ((Status.EXPIRED,), Status.RETURNED),
+    # Staff take documents back: expired ones, or ones still waiting that must not be handed out.
+    "retrieve_started": ((Status.EXPIRED, Status.IN_LOCKER), Status.EXPIRED),
+    "returned": ((Status.EXPIRED, Status.IN_LOCKER), Status.RETURNED),
     "cancel": ((Status.REGISTERED, Status.READY, Status.RESERVED, Status.EXPIRED), Status.CANCELLED),
 }
 

@@ -72,6 +72,20 @@ def reject_command(locker: str, reason: str, re: str, now_ms: int, ttl_s: int, k
     }
 
 
+def revoke_command(locker: str, nonces: list[str], now_ms: int, ttl_s: int, kid: str) -> dict[str, Any]:
+    """Offline credentials the locker must refuse from now on (sent on revocation and at every reconnect)."""
+    return {
+        "v": VERSION,
+        "id": uuid.uuid4().hex,
+        "type": "revoke",
+        "locker": locker,
+        "nonces": list(nonces),
+        "iat": now_ms,
+        "exp": now_ms + ttl_s * 1000,
+        "kid": kid,
+    }
+
+
 @dataclass(frozen=True)
 class LockerEvent:
     locker: str

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ..domain.errors import DependencyDown
-from ..domain.protocol import reject_command, unlock_command
+from ..domain.protocol import reject_command, revoke_command, unlock_command
 from ..storage.models import CommandRecord, ttl_at
 from .deps import Deps
 
@@ -24,6 +24,12 @@ def build_unlock(deps: Deps, locker: str, compartment: str, purpose: str, re: st
 
 def build_reject(deps: Deps, locker: str, reason: str, re: str) -> dict[str, Any]:
     message = reject_command(locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid)
+    message["sig"] = deps.signer.sign(message)
+    return message
+
+
+def build_revoke(deps: Deps, locker: str, nonces: list[str]) -> dict[str, Any]:
+    message = revoke_command(locker, nonces, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid)
     message["sig"] = deps.signer.sign(message)
     return message
 

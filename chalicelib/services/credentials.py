@@ -57,15 +57,17 @@ def issue_codes(deps: Deps, request_id: str, locker_id: str, compartment: str, e
     else:
         raise RuntimeError("could not find a free PIN")
     qr = _credential(tkey, request_id, locker_id, compartment, expires_at, pkey)
-    qr_content = f"{token}.{offline_credential(deps, locker_id, compartment, expires_at)}"
+    nonce = uuid.uuid4().hex
+    qr_content = f"{token}.{offline_credential(deps, locker_id, compartment, expires_at, nonce)}"
+    qr.offline_nonce = nonce
     qr.sealed_pin = _seal(deps, token, json.dumps({"pin": pin, "qr": qr_content}))
     qr.save(condition=CredentialRecord.code_key.does_not_exist())
     return IssuedCodes(pin, token, pkey, tkey)
 
 
-def offline_credential(deps: Deps, locker_id: str, compartment: str, expires_at: int) -> str:
+def offline_credential(deps: Deps, locker_id: str, compartment: str, expires_at: int, nonce: str) -> str:
     """``<claims>.<signature>``: lets the locker open this compartment once while it cannot reach us."""
-    claims = {"l": locker_id, "c": compartment, "exp": expires_at, "n": uuid.uuid4().hex, "kid": deps.signer.kid}
+    claims = {"l": locker_id, "c": compartment, "exp": expires_at, "n": nonce, "kid": deps.signer.kid}
     claims_b64 = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
     return f"{claims_b64}.{deps.signer.sign_bytes(claims_b64.encode())}"
 
@@ -99,6 +101,19 @@ def _credential(
         expires_at=expires_at,
         ttl=ttl_at(expires_at // 1000 + KEEP_AFTER_EXPIRY_S),
     )
+
+
+def revoke_codes(qr_key: str) -> CredentialRecord | None:
+    """Make the request's PIN and QR refuse from now on; returns the QR credential (for its offline nonce)."""
+    try:
+        qr = CredentialRecord.get(qr_key)
+    except CredentialRecord.DoesNotExist:
+        return None
+    for key in filter(None, (qr.code_key, qr.sibling)):
+        CredentialRecord(code_key=key).update(
+            actions=[CredentialRecord.revoked.set(True)], condition=CredentialRecord.code_key.exists()
+        )
+    return qr
 
 
 def find_by_token(deps: Deps, token: str) -> CredentialRecord | None:

@@ -17,8 +17,9 @@ from ..domain.lifecycle import Status, next_status
 from ..storage.models import LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_unlock, command_record, publish
+from .credentials import revoke_codes
 from .deps import Deps
-from .lockers import compartment_key, is_online, load_locker_items
+from .lockers import compartment_key, is_online, load_locker_items, push_revocations, revocation_item
 from .requests import load_request
 
 
@@ -109,18 +110,23 @@ def release_compartment(deps: Deps, record: RequestRecord, back_to_ready: bool =
 
 
 def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
-    """Staff opens the compartment of an expired request to take the documents back to the counter."""
+    """Staff open the compartment of an expired (or not yet collected) request to take the documents back.
+
+    The citizen's codes stop working first, at the backend and, for the offline credential, at the locker.
+    """
     record = load_request(request_id)
     next_status(record.status, "retrieve_started")
     if not record.locker_id or not record.compartment:
         raise IllegalTransition("Cererea nu are un compartiment.", "request has no compartment")
+    if record.qr_key:
+        revoke_request_codes(deps, record.locker_id, record.qr_key)
     message = build_unlock(deps, record.locker_id, record.compartment, "retrieve")
     now = deps.now()
     with TransactWrite(connection=deps.connection) as tx:
         tx.update(
             record,
             actions=[RequestRecord.retrieve_cmd.set(message["id"]), RequestRecord.updated_at.set(now)],
-            condition=RequestRecord.status == Status.EXPIRED.value,
+            condition=RequestRecord.status == record.status,
         )
         tx.save(command_record(message, record.id))
         tx.save(audit_entry(request_subject(record.id), actor, "retrieve", now, cmd=message["id"]))
@@ -136,3 +142,12 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
         )
     publish(deps, message)
     return record.compartment
+
+
+def revoke_request_codes(deps: Deps, locker_id: str, qr_key: str) -> None:
+    """Refuse the request's PIN and QR online, and its offline credential at the locker (now and at reconnect)."""
+    qr = revoke_codes(qr_key)
+    if qr is None or not qr.offline_nonce:
+        return
+    revocation_item(locker_id, qr.offline_nonce, int(qr.expires_at)).save()
+    push_revocations(deps, locker_id)

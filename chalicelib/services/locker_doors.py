@@ -56,8 +56,9 @@ def on_door(deps: Deps, event: LockerEvent) -> str:
         return _deposit_confirmed(deps, request, actor)
     if command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
         return _closed_after(deps, request, actor, "collect_from_locker", Status.IN_LOCKER, Status.COLLECTED)
-    if command.purpose == "retrieve" and request.status == Status.EXPIRED.value and request.retrieve_cmd == command.id:
-        return _closed_after(deps, request, actor, "returned", Status.EXPIRED, Status.RETURNED)
+    retrievable = (Status.EXPIRED.value, Status.IN_LOCKER.value)
+    if command.purpose == "retrieve" and request.status in retrievable and request.retrieve_cmd == command.id:
+        return _closed_after(deps, request, actor, "returned", Status(request.status), Status.RETURNED)
     return "door_state"
 
 
@@ -97,6 +98,7 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
                 actions=[
                     RequestRecord.status.set(Status.IN_LOCKER.value),
                     RequestRecord.deadline.set(deadline),
+                    RequestRecord.qr_key.set(codes.token_key),
                     RequestRecord.due_at.set(deadline),
                     RequestRecord.updated_at.set(now),
                 ],

@@ -23,7 +23,7 @@ from .audit import audit_entry, locker_subject
 from .deps import Deps
 from .locker_codes import on_code
 from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
-from .lockers import META
+from .lockers import META, push_revocations
 
 log = logging.getLogger(__name__)
 KEEP_EVENTS_S = 365 * 86_400
@@ -185,4 +185,6 @@ def handle_locker_status(deps: Deps, locker_id: str, payload: Any) -> str:
             audit_entry(locker_subject(locker_id), f"locker:{locker_id}", "offline", deps.now(), boot=boot).save()
     except UpdateError:
         return "ignored"
+    if body["state"] == "online":
+        push_revocations(deps, locker_id)  # the locker may have missed revocations while away
     return body["state"]

@@ -12,11 +12,12 @@ from ..domain.compartments import SIZES, Compartment
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..storage.models import LockerItem
 from .audit import audit_entry, history, locker_subject
-from .commands import build_unlock, command_record, publish
+from .commands import build_revoke, build_unlock, command_record, publish
 from .deps import Deps
 
 META = "#meta"
 KEYPAD = "#keypad"
+REVOKED = "R#"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
 COMPARTMENT_RE = re.compile(r"^[A-Z][0-9]{2}$")
 MAX_COMPARTMENTS = 96  # one atomic transaction (DynamoDB allows 100 items) with the meta item and audit
@@ -36,7 +37,7 @@ def load_locker_items(locker_id: str) -> tuple[LockerItem, list[Compartment], Lo
             meta = item
         elif item.item == KEYPAD:
             keypad = item
-        else:
+        elif item.item.startswith("C#"):
             compartments.append(to_compartment(item))
     if meta is None:
         raise NotFound("Dulapul nu există.", "locker not found")
@@ -210,3 +211,20 @@ def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reas
         )
     publish(deps, message)
     return message["id"]
+
+
+def revocation_item(locker_id: str, nonce: str, until: int) -> LockerItem:
+    return LockerItem(locker_id=locker_id, item=f"{REVOKED}{nonce}", revoked_until=until)
+
+
+def push_revocations(deps: Deps, locker_id: str) -> int:
+    """Send the locker every revoked offline credential still unexpired; it refuses them from then on."""
+    now = deps.now()
+    nonces = [
+        item.item[len(REVOKED) :]
+        for item in LockerItem.query(locker_id, LockerItem.item.startswith(REVOKED))
+        if (item.revoked_until or 0) > now
+    ]
+    if nonces:
+        publish(deps, build_revoke(deps, locker_id, nonces[-500:]))
+    return len(nonces)

@@ -87,6 +87,7 @@ class RequestRecord(_Base):
     pickup_cmd = UnicodeAttribute(null=True)
     retrieve_cmd = UnicodeAttribute(null=True)
     deadline = NumberAttribute(null=True)
+    qr_key = UnicodeAttribute(null=True)
     reminder_sent_at = NumberAttribute(null=True)
     expiry_notified_at = NumberAttribute(null=True)
     closed_at = NumberAttribute(null=True)
@@ -121,7 +122,8 @@ class LockerListIndex(GlobalSecondaryIndex["LockerItem"]):
 
 
 class LockerItem(_Base):
-    """A locker's items: ``#meta`` (name, liveness), ``C#<id>`` (a compartment), ``#keypad`` (lock-out)."""
+    """A locker's items: ``#meta`` (name, liveness), ``C#<id>`` (a compartment), ``#keypad`` (lock-out),
+    ``R#<nonce>`` (a revoked offline credential, pushed to the locker whenever it comes online)."""
 
     class Meta(_Base.Meta):
         table_name = "lockers"
@@ -153,6 +155,8 @@ class LockerItem(_Base):
     lockouts = NumberAttribute(null=True)
     last_lockout_at = NumberAttribute(null=True)
     revision = NumberAttribute(null=True)
+    # revoked offline credential
+    revoked_until = NumberAttribute(null=True)
     by_kind = LockerListIndex()
 
 
@@ -171,6 +175,7 @@ class CredentialRecord(_Base):
     revoked = BooleanAttribute(default=False)
     sibling = UnicodeAttribute(null=True)
     sealed_pin = UnicodeAttribute(null=True)
+    offline_nonce = UnicodeAttribute(null=True)
     ttl = TTLAttribute(null=True)
 
 

@@ -15,6 +15,7 @@ STATUS = {
     "type": "string",
     "enum": ["registered", "ready", "reserved", "in_locker", "collected", "expired", "returned", "cancelled"],
 }
+STATUS_FILTER = {"type": "string", "enum": [*STATUS["enum"], ""]}  # empty: every open status
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
 REQUEST = {
@@ -190,7 +191,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                 (200, _obj(["requests"], requests={"type": "array", "items": REQUEST})),
                 STAFF,
                 params=[
-                    {"name": "status", "in": "query", "required": False, "schema": STATUS},
+                    {"name": "status", "in": "query", "required": False, "schema": STATUS_FILTER},
                     {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100}},
                 ],
             ),

@@ -224,3 +224,44 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
     assert kinds.count("offline_pickup") == 1
     view = clerk.get(f"/api/requests/{created['id']}").body
     assert view["status"] == "collected"
+
+
+def test_codes_of_a_request_taken_back_are_refused_online_and_offline(stack, clerk, simulated):
+    from chalicelib.config import load_settings
+    from chalicelib.services.credentials import find_by_token, unseal
+    from chalicelib.wiring import build_deps
+
+    sim, listener, start = simulated
+    locker = sim.agent.config.locker_id
+    created = register(clerk, phone="0722 777 003")
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker})
+    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "in_locker")
+    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722777003"])[0]["body"]
+    token = re.search(r"/r/([\w-]+)", body).group(1)
+    deps = build_deps(load_settings(stack.env()))
+    qr = unseal(deps, token, find_by_token(deps, token))["qr"]
+
+    sim.agent.stop()  # the locker is away when staff take the documents back
+    assert clerk.post(f"/api/requests/{created['id']}/retrieve").status == 202
+    restarted = start()  # at reconnect the backend pushes the revocation
+    wait_until(
+        lambda: any(
+            e["type"] == "ack" and e.get("result") == "executed"
+            for e in listener.events
+            if e.get("boot") == restarted.agent.boot
+        )
+    )
+
+    restarted.reader.scan(qr)  # online: the backend refuses the revoked code
+    wait_until(lambda: "Cod necunoscut" in restarted.screen.message)
+
+    stack.stop_mqtt()
+    wait_until(lambda: not restarted.agent.link.connected())
+    compartment = find_by_token(deps, token).compartment
+    restarted.reader.scan(qr)  # offline: the agent refuses the revoked credential itself
+    time.sleep(0.5)
+    assert restarted.doors.doors[compartment] == "closed"
+    assert "deja folosit" in restarted.screen.message
+    stack.start_mqtt()
+    wait_until(lambda: restarted.agent.link.connected(), timeout=20)
