@@ -37,11 +37,8 @@ def sms_context(deps: Deps, request: RequestRecord, **extra: object) -> SmsConte
 
 def notify(deps: Deps, request: RequestRecord, template: str, ctx: SmsContext) -> NotificationRecord | None:
     """Record and send ``template`` to the request's citizen; None when there is no consent or no phone."""
-    try:
-        contact = ContactRecord.get(request.id)
-    except ContactRecord.DoesNotExist:
-        return None
-    if not contact.sms_consent:
+    contact = current_contact(deps, request.id)
+    if contact is None or not contact.sms_consent:
         return None
     body = render_sms(template, ctx)
     record = NotificationRecord(
@@ -57,6 +54,18 @@ def notify(deps: Deps, request: RequestRecord, template: str, ctx: SmsContext) -
     record.save()
     _attempt(deps, record, contact.phone, body, QUICK_ATTEMPTS)
     return record
+
+
+def current_contact(deps: Deps, request_id: str) -> ContactRecord | None:
+    """The citizen's contact, unless its erasure time has passed (DynamoDB's TTL may delete it days later)."""
+    try:
+        contact = ContactRecord.get(request_id)
+    except ContactRecord.DoesNotExist:
+        return None
+    if contact.erase_at is not None and contact.erase_at.timestamp() * 1000 <= deps.now():
+        contact.delete()
+        return None
+    return contact
 
 
 def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, tries: int) -> None:
@@ -102,14 +111,14 @@ def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, trie
 
 def retry_pending(deps: Deps) -> int:
     """Resend notifications left ``retrying``; the body is rendered again from the request."""
-    from ..domain.sms import render_sms as _render
-
     count = 0
     for record in NotificationRecord.by_status.query("retrying"):
+        contact = current_contact(deps, record.request_id)
         try:
             request = RequestRecord.get(record.request_id)
-            contact = ContactRecord.get(record.request_id)
-        except (RequestRecord.DoesNotExist, ContactRecord.DoesNotExist):
+        except RequestRecord.DoesNotExist:
+            contact = None
+        if contact is None:
             record.update(actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("no contact")])
             continue
         if record.template == "pickup_ready":
@@ -118,7 +127,9 @@ def retry_pending(deps: Deps) -> int:
                 actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("codes not recoverable")]
             )
             continue
-        _attempt(deps, record, contact.phone, _render(record.template, sms_context(deps, request, at_ms=deps.now())), 1)
+        _attempt(
+            deps, record, contact.phone, render_sms(record.template, sms_context(deps, request, at_ms=deps.now())), 1
+        )
         count += 1
     return count
 

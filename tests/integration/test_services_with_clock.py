@@ -245,3 +245,14 @@ def test_expired_request_appears_in_staff_tasks(deps, locker, clerk):
     deps.clock.advance(7 * DAY + 1000)
     run_scheduled_job(deps)
     assert record.id in [r["id"] for r in clerk.get("/api/tasks")["toRetrieve"]]
+
+
+def test_no_sms_reaches_a_phone_past_its_erasure_time_even_before_ttl_deletes_it(deps, locker):
+    from chalicelib.services.notify import notify, sms_context
+
+    record = register_request(deps, "clerk", NewRequest("Ion", "0722 555 999", "Act"))
+    cancel_request(deps, "clerk", record.id)
+    deps.clock.advance(31 * DAY)
+    assert notify(deps, load_request(record.id), "collected", sms_context(deps, load_request(record.id))) is None
+    with pytest.raises(ContactRecord.DoesNotExist):
+        ContactRecord.get(record.id)
