@@ -57,3 +57,13 @@ def test_a_successful_transaction_writes_everything(dynamodb):
         ]
     )
     assert "Item" in dynamodb.get_item(TableName="emulator-check", Key={"k": {"S": "b"}})
+
+
+def test_the_aws_command_publisher_speaks_the_iot_data_api(stack):
+    """The adapter used on AWS, against the emulator: topic, QoS 1, MQTT 5 message expiry are accepted."""
+    from chalicelib.adapters.iot_publisher import IotDataCommandPublisher
+
+    client = boto3.client("iot-data", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
+    publisher = IotDataCommandPublisher(client, "eps2/lockers")
+    publisher.publish("ps2-hq-01", {"v": 1, "id": "x", "type": "unlock"}, 60)
+    publisher.ping()
