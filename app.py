@@ -22,9 +22,11 @@ from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, TEMPLATE_DIR, language, qr_svg, render
+from chalicelib.web.staff import staff
 from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="eps2")
+app.register_blueprint(staff)
 app.log.setLevel(logging.INFO)
 log = logging.getLogger("eps2")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -288,9 +290,12 @@ def locker_events(event: dict[str, Any], context: Any) -> dict[str, str]:
     return {"outcome": handle_locker_event(get_deps(), locker, payload)}
 
 
-@app.route("/static/site.css")
-def site_css() -> Response:
-    with open(f"{TEMPLATE_DIR}/static/site.css", encoding="utf-8") as css:
-        return Response(
-            css.read(), headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"}
-        )
+_STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "staff.js": "text/javascript; charset=utf-8"}
+
+
+@app.route("/static/{name}")
+def static_file(name: str) -> Response:
+    if name not in _STATIC_TYPES:
+        return Response("", status_code=404)
+    with open(f"{TEMPLATE_DIR}/static/{name}", encoding="utf-8") as handle:
+        return Response(handle.read(), headers={"Content-Type": _STATIC_TYPES[name], "Cache-Control": "max-age=3600"})

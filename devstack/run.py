@@ -39,6 +39,7 @@ def main() -> int:
         print(
             "\nePS2 local stack is running.\n"
             f"  Portal (citizen):    {base}/\n"
+            f"  Staff console:       {base}/staff\n"
             f"  Staff API:           {base}/api/requests   (token from POST {base}/api/auth/login)\n"
             f"  Health:              {base}/api/health\n"
             f"  SMS outbox:          {base}/api/dev/outbox\n"

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import datetime
 from typing import Any
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..domain.sms import BUCHAREST
+
 # On Lambda the build copies templates/ into the package root (vendor/templates); locally it is beside app.py.
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE_DIR = os.path.join(_ROOT, "templates")
 _env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
+
+
+def _datetime(ms: int | float | None) -> str:
+    if not ms:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m.%Y %H:%M")
+
+
+_env.filters["datetime"] = _datetime
 
 SECURITY_HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
@@ -25,7 +37,7 @@ SECURITY_HEADERS = {
 }
 
 
-def language(query: dict[str, str] | None) -> str:
+def language(query: Any) -> str:
     return "en" if (query or {}).get("lang") == "en" else "ro"
 
 

@@ -1,0 +1,267 @@
+"""The staff console: server-rendered pages over the same services as the JSON API.
+
+Forms work without JavaScript; every form carries a CSRF token bound to the
+session; every route checks the role; errors are Romanian (English on ?lang=en).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from ..domain.lifecycle import Status, label_ro
+from ..services import auth, deposit, lockers, requests, tasks
+from ..wiring import get_deps
+from .api import translate_infrastructure_error
+from .pages import SECURITY_HEADERS, language, render
+from .session import clear_cookie, csrf_token, csrf_valid, form_fields, session_token, set_cookie
+from .staff_text import state_text, text
+
+staff = Blueprint(__name__)
+FORM = ["application/x-www-form-urlencoded"]
+LOGIN_COOKIE = "eps2_login"
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _lang() -> str:
+    return language(staff.current_request.query_params)
+
+
+def _page(template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Response:
+    lang = _lang()
+    html = render(
+        template,
+        lang=lang,
+        t=lambda key: text(key, lang),
+        state=lambda key: state_text(key, lang),
+        label=_label(lang),
+        **context,
+    )
+    merged: dict[str, str | list[str]] = {**SECURITY_HEADERS, **(headers or {})}
+    return Response(html, status_code=status, headers=merged)
+
+
+def _label(lang: str) -> Callable[[str], str]:
+    return lambda status: status.replace("_", " ") if lang == "en" else label_ro(status)
+
+
+def _redirect(location: str, cookie: str | None = None) -> Response:
+    headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store"}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return Response("", status_code=303, headers=headers)
+
+
+def console(role: str = "clerk", form: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Authenticate from the cookie, check the role and, for forms, the CSRF token; errors become pages."""
+
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            request = staff.current_request
+            token = session_token(request.headers.get("cookie"))
+            deps = get_deps()
+            try:
+                identity = auth.verify_token(deps, token)
+            except Unauthorized:
+                return _redirect("/staff/login")
+            try:
+                if any(not _ID.fullmatch(value) for value in kwargs.values()):
+                    raise NotFound("Pagina nu există.", "not found")
+                auth.require_role(identity, role)
+                fields = form_fields(request.raw_body) if form else {}
+                if form and not csrf_valid(deps.session_secret, token, fields.get("csrf")):
+                    raise Forbidden("Formularul a expirat; reîncărcați pagina.", "invalid CSRF token")
+                context = {"me": identity, "csrf": csrf_token(deps.session_secret, token or "")}
+                return view(deps, context, fields, *args, **kwargs)
+            except Exception as error:
+                known = error if isinstance(error, DomainError) else translate_infrastructure_error(error)
+                if known is None:
+                    raise
+                return _page(
+                    "staff/error.html",
+                    status=known.http_status,
+                    error=known,
+                    me=identity,
+                    csrf=csrf_token(deps.session_secret, token or ""),
+                )
+
+        return wrapper
+
+    return decorator
+
+
+@staff.route("/staff/login", methods=["GET"])
+def login_form() -> Response:
+    nonce = secrets.token_urlsafe(16)
+    cookie = f"{LOGIN_COOKIE}={nonce}; Path=/staff/login; HttpOnly; Secure; SameSite=Strict; Max-Age=900"
+    return _page("staff/login.html", headers={"Set-Cookie": cookie}, csrf=nonce, error=None)
+
+
+@staff.route("/staff/login", methods=["POST"], content_types=FORM)
+def login() -> Response:
+    fields = form_fields(staff.current_request.raw_body)
+    expected = _cookie(LOGIN_COOKIE)
+    deps = get_deps()
+    try:
+        if not expected or not secrets.compare_digest(expected, fields.get("csrf", "")):
+            raise Forbidden("Formularul a expirat; reîncărcați pagina.", "invalid CSRF token")
+        token = auth.login(deps, fields.get("username", ""), fields.get("password", ""))
+    except DomainError as error:
+        status = 403 if isinstance(error, Forbidden) else 401 if isinstance(error, Unauthorized) else 400
+        return _page("staff/login.html", status=status, csrf=expected or "", error=error)
+    return _redirect("/staff", set_cookie(token, deps.settings.session_minutes * 60))
+
+
+def _cookie(name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(staff.current_request.headers.get("cookie", ""))
+    except Exception:
+        return None
+    return jar[name].value if name in jar else None
+
+
+@staff.route("/staff/logout", methods=["POST"], content_types=FORM)
+@console(form=True)
+def logout(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    return _redirect("/staff/login", clear_cookie())
+
+
+@staff.route("/staff", methods=["GET"])
+@console()
+def queue(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    query: dict[str, str] = dict(staff.current_request.query_params or {})
+    status, q = query.get("status") or None, (query.get("q") or "").strip() or None
+    found = requests.list_requests(status, q)
+    return _page(
+        "staff/queue.html",
+        requests=[requests.request_view(r) for r in found],
+        current=status or "",
+        q=q or "",
+        statuses=[s.value for s in Status],
+        **context,
+    )
+
+
+@staff.route("/staff/requests/new", methods=["GET"])
+@console()
+def new_request(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    return _page(
+        "staff/new.html", errors=[], values={"size": "S", "lockerConsent": "on", "smsConsent": "on"}, **context
+    )
+
+
+@staff.route("/staff/requests", methods=["POST"], content_types=FORM)
+@console(form=True)
+def register(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    data = requests.NewRequest(
+        citizen_name=fields.get("citizenName", ""),
+        phone=fields.get("phone", ""),
+        documents=fields.get("documents", ""),
+        size=fields.get("size", "S"),
+        accessible=fields.get("accessible") == "on",
+        registration_number=fields.get("registrationNumber", "").strip() or None,
+        sms_consent=fields.get("smsConsent") == "on",
+        locker_consent=fields.get("lockerConsent") == "on",
+    )
+    try:
+        record = requests.register_request(deps, context["me"].username, data)
+    except InvalidInput as error:
+        field = _field_of(error)
+        return _page(
+            "staff/new.html", status=400, errors=[{"field": field, "message": error}], values=fields, **context
+        )
+    return _page("staff/registered.html", request=requests.request_view(record), **context)
+
+
+def _field_of(error: InvalidInput) -> str:
+    message = error.message_en.lower()
+    for field in ("citizenName", "documents", "size", "registrationNumber"):
+        if field.lower() in message:
+            return field
+    return "phone"
+
+
+@staff.route("/staff/requests/{request_id}", methods=["GET"])
+@console()
+def request_page(deps: Any, context: dict[str, Any], fields: dict[str, str], request_id: str) -> Response:
+    view = requests.request_view(requests.load_request(request_id), with_history=True)
+    opened = dict(staff.current_request.query_params or {}).get("opened")
+    return _page("staff/request.html", request=view, opened=opened, lockers=lockers.list_lockers(deps), **context)
+
+
+_ACTIONS: dict[str, Callable[..., Any]] = {
+    "ready": requests.mark_ready,
+    "counter": requests.send_to_counter,
+    "collect": requests.collect_at_counter,
+    "cancel": requests.cancel_request,
+}
+
+
+@staff.route("/staff/requests/{request_id}/{action}", methods=["POST"], content_types=FORM)
+@console(form=True)
+def request_action(
+    deps: Any, context: dict[str, Any], fields: dict[str, str], request_id: str, action: str
+) -> Response:
+    actor = context["me"].username
+    if action == "deposit":
+        compartment = deposit.deposit_documents(deps, actor, request_id, fields.get("lockerId", ""))
+        return _redirect(f"/staff/requests/{request_id}?opened={compartment}")
+    if action == "retrieve":
+        compartment = deposit.retrieve_documents(deps, actor, request_id)
+        return _redirect(f"/staff/requests/{request_id}?opened={compartment}")
+    service = _ACTIONS.get(action)
+    if service is None:
+        raise InvalidInput("Acțiune necunoscută.", "unknown action")
+    service(deps, actor, request_id)
+    return _redirect(f"/staff/requests/{request_id}")
+
+
+@staff.route("/staff/lockers", methods=["GET"])
+@console()
+def locker_list(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    return _page("staff/lockers.html", lockers=lockers.list_lockers(deps), **context)
+
+
+@staff.route("/staff/lockers/{locker_id}", methods=["GET"])
+@console()
+def locker_page(deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
+    return _page("staff/locker.html", locker=lockers.locker_view(deps, locker_id, with_alerts=True), **context)
+
+
+@staff.route("/staff/lockers/{locker_id}/grid", methods=["GET"])
+@console()
+def locker_grid(deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
+    """The compartments alone, for the page's periodic refresh (progressive enhancement)."""
+    return _page("staff/locker_grid.html", locker=lockers.locker_view(deps, locker_id, with_alerts=True), **context)
+
+
+@staff.route("/staff/lockers/{locker_id}/compartments/{compartment}/{action}", methods=["POST"], content_types=FORM)
+@console(form=True)
+def compartment_action(
+    deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str, compartment: str, action: str
+) -> Response:
+    actor = context["me"].username
+    if action == "open":
+        lockers.force_open(deps, actor, locker_id, compartment, fields.get("reason", ""))
+    elif action in ("disable", "enable"):
+        auth.require_role(context["me"], "admin")
+        lockers.set_compartment_enabled(deps, actor, locker_id, compartment, action == "enable")
+    else:
+        raise InvalidInput("Acțiune necunoscută.", "unknown action")
+    return _redirect(f"/staff/lockers/{locker_id}")
+
+
+@staff.route("/staff/tasks", methods=["GET"])
+@console()
+def today(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    return _page("staff/tasks.html", tasks=tasks.staff_tasks(deps), **context)

@@ -1,0 +1,81 @@
+"""Staff console wording: Romanian first, English second, one place to read and correct."""
+
+from __future__ import annotations
+
+TEXT: dict[str, tuple[str, str]] = {
+    "console": ("Consola personalului", "Staff console"),
+    "login": ("Autentificare", "Sign in"),
+    "username": ("Nume de utilizator", "Username"),
+    "password": ("Parolă", "Password"),
+    "logout": ("Ieșire", "Sign out"),
+    "queue": ("Cereri", "Requests"),
+    "new_request": ("Înregistrează o cerere", "Register a request"),
+    "lockers": ("Dulapuri", "Lockers"),
+    "tasks": ("Sarcinile zilei", "Today's tasks"),
+    "search": ("Caută", "Search"),
+    "search_hint": (
+        "Număr de înregistrare, nume sau ultimele cifre ale telefonului",
+        "Registration number, name or the last digits of the phone",
+    ),
+    "status": ("Stare", "Status"),
+    "all_open": ("Toate cererile deschise", "All open requests"),
+    "number": ("Număr", "Number"),
+    "citizen": ("Solicitant", "Citizen"),
+    "documents": ("Documente", "Documents"),
+    "phone": ("Telefon", "Phone"),
+    "size": ("Mărimea compartimentului", "Compartment size"),
+    "accessible": (
+        "Are nevoie de un compartiment accesibil (scaun rulant)",
+        "Needs an accessible compartment (wheelchair)",
+    ),
+    "locker_consent": ("Acceptă ridicarea de la dulap", "Agrees to locker pickup"),
+    "sms_consent": ("Acceptă SMS", "Agrees to SMS"),
+    "registration_number": (
+        "Număr de înregistrare (opțional, dacă îl dă Registratura)",
+        "Registration number (optional, if the desk assigns one)",
+    ),
+    "save": ("Înregistrează", "Register"),
+    "error_summary": ("Există o problemă", "There is a problem"),
+    "registered": ("Cererea a fost înregistrată", "The request has been registered"),
+    "history": ("Istoric", "History"),
+    "sms_log": ("SMS-uri trimise", "Text messages"),
+    "actions": ("Acțiuni", "Actions"),
+    "ready": ("Documentele sunt gata", "Documents are ready"),
+    "deposit": ("Pune în dulap", "Put in the locker"),
+    "cancel": ("Anulează cererea", "Cancel the request"),
+    "retrieve": ("Scoate din dulap (înapoi la ghișeu)", "Take back from the locker"),
+    "collect": ("Predată la ghișeu", "Handed over at the counter"),
+    "counter": ("Trimite la ghișeu", "Send to the counter"),
+    "opened": ("S-a deschis compartimentul", "Compartment opened"),
+    "no_requests": ("Nicio cerere.", "No requests."),
+    "online": ("online", "online"),
+    "offline": ("offline", "offline"),
+    "compartment": ("Compartiment", "Compartment"),
+    "force_open": ("Deschide forțat", "Force open"),
+    "reason": ("Motiv", "Reason"),
+    "out_of_service": ("Scoate din uz", "Take out of service"),
+    "in_service": ("Repune în uz", "Put back in service"),
+    "alerts": ("Alerte", "Alerts"),
+    "to_retrieve": ("De scos din dulap (termen depășit)", "To take back (deadline passed)"),
+    "failed_sms": ("SMS netrimise", "Text messages not sent"),
+    "nothing": ("Nimic de făcut.", "Nothing to do."),
+    "forbidden": ("Nu aveți dreptul să vedeți această pagină.", "You may not see this page."),
+}
+
+STATES = {
+    "free": ("liber", "free"),
+    "reserved": ("rezervat", "reserved"),
+    "occupied": ("ocupat", "occupied"),
+    "door_open": ("ușă deschisă", "door open"),
+    "out_of_service": ("scos din uz", "out of service"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    ro, en = TEXT.get(key, (key, key))
+    return en if lang == "en" else ro
+
+
+def state_text(key: str, lang: str) -> str:
+    ro, en = STATES.get(key, (key, key))
+    return en if lang == "en" else ro
