@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: run test lint typecheck unit integration package deps system-deps clean bench reliability
+.PHONY: run test lint typecheck unit integration package site deps system-deps clean bench reliability
 
 $(STAMP): requirements.txt requirements-dev.txt iot/requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(STAMP): requirements.txt requirements-dev.txt iot/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
-deps: $(STAMP) system-deps
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+deps: $(STAMP) system-deps $(AXE)
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -38,6 +43,9 @@ integration: deps
 test: deps lint typecheck
 	$(BIN)/pytest -q tests
 
+site: $(STAMP)
+	$(BIN)/python -m infra.build_site build/site
+
 package: $(STAMP)
 	bash scripts/package.sh
 
@@ -48,4 +56,4 @@ bench: deps
 	$(BIN)/python -m bench.all
 
 clean:
-	rm -rf build vendor .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build vendor .local .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts

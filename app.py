@@ -20,6 +20,7 @@ from chalicelib.services import auth, deposit, jobs, lockers, requests, tasks
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
+from chalicelib.web.citizen import citizen
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, TEMPLATE_DIR, language, qr_svg, render
 from chalicelib.web.staff import staff
@@ -27,6 +28,7 @@ from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="eps2")
 app.register_blueprint(staff)
+app.register_blueprint(citizen)
 app.log.setLevel(logging.INFO)
 log = logging.getLogger("eps2")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -263,6 +265,18 @@ def run_job(deps: Any, actor: str) -> Any:
 @page
 def home(lang: str) -> Response:
     return Response(render("home.html", lang=lang), headers=SECURITY_HEADERS)
+
+
+@app.route("/accesibilitate")
+@page
+def accessibility(lang: str) -> Response:
+    return Response(render("accessibility.html", lang=lang), headers=SECURITY_HEADERS)
+
+
+@app.route("/confidentialitate")
+@page
+def privacy(lang: str) -> Response:
+    return Response(render("privacy.html", lang=lang), headers=SECURITY_HEADERS)
 
 
 @app.route("/r/{token}")

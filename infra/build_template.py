@@ -16,7 +16,13 @@ from chalicelib.config import Settings
 from chalicelib.storage import models
 from iot.policy import cloudformation_arns, locker_policy
 
-TTL_ATTRIBUTES = {"contacts": "erase_at", "credentials": "ttl", "locker-events": "ttl", "commands": "ttl"}
+TTL_ATTRIBUTES = {
+    "contacts": "erase_at",
+    "credentials": "ttl",
+    "locker-events": "ttl",
+    "commands": "ttl",
+    "verifications": "ttl",
+}
 FUNCTIONS = ("APIHandler", "ScheduledJob", "LockerEvents")
 SEND_TO_DEAD_LETTER = {
     "Version": "2012-10-17",

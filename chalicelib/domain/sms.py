@@ -39,7 +39,7 @@ _FOLD = str.maketrans(
     }
 )
 
-TEMPLATES = ("pickup_ready", "counter_ready", "reminder", "expired", "collected")
+TEMPLATES = ("pickup_ready", "counter_ready", "reminder", "expired", "collected", "verification")
 
 
 def fold_to_gsm7(text: str) -> str:
@@ -64,6 +64,7 @@ class SmsContext:
     counter_location: str = ""
     counter_hours: str = ""
     at_ms: int | None = None
+    code: str | None = None
 
 
 def _when(ms: int | None) -> str:
@@ -101,6 +102,11 @@ def render_sms(template: str, ctx: SmsContext) -> str:
         )
     elif template == "collected":
         text = f"Primăria S2: documentele {nr} au fost ridicate la {_when(ctx.at_ms)}. Vă mulțumim!"
+    elif template == "verification":
+        text = (
+            f"Primăria S2: codul pentru a vedea cererea {nr} este {ctx.code}. "
+            "Este valabil 15 minute. Nu îl dați nimănui."
+        )
     else:
         raise ValueError(f"unknown SMS template {template!r}")
     return fold_to_gsm7(text)

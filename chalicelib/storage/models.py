@@ -267,6 +267,20 @@ class NotificationRecord(_Base):
     by_status = FailedNotificationIndex()
 
 
+class VerificationRecord(_Base):
+    """A 5-digit code sent by SMS so a citizen can see a request's status; expires in 15 minutes."""
+
+    class Meta(_Base.Meta):
+        table_name = "verifications"
+
+    id = UnicodeAttribute(hash_key=True)
+    request_id = UnicodeAttribute(null=True)
+    code_hash = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+    ttl = TTLAttribute(null=True)
+
+
 class CounterRecord(_Base):
     """Registration sequences (``seq#PS2-2026``) and uniqueness claims (``regno#<number>``)."""
 
@@ -301,6 +315,7 @@ ALL_MODELS: tuple[type[_Base], ...] = (
     NotificationRecord,
     CounterRecord,
     StaffRecord,
+    VerificationRecord,
 )
 _BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
 

@@ -47,3 +47,30 @@ def form_fields(raw: bytes | str | None, limit: int = 16 * 1024) -> dict[str, st
     except UnicodeDecodeError:
         return {}
     return {key: values[0] for key, values in parsed.items()}
+
+
+def sign(secret: bytes, value: str, expires_ms: int) -> str:
+    payload = f"{value}.{expires_ms}"
+    return f"{payload}.{hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
+def unsign(secret: bytes, token: str | None, now_ms: int) -> str | None:
+    """The signed value if the token is genuine and unexpired."""
+    if not token or token.count(".") != 2:
+        return None
+    value, expires, mac = token.split(".")
+    expected = hmac.new(secret, f"{value}.{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(expected, mac) or not expires.isdigit() or int(expires) < now_ms:
+        return None
+    return value
+
+
+def cookie_value(cookie_header: str | None, name: str) -> str | None:
+    if not cookie_header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except Exception:
+        return None
+    return jar[name].value if name in jar else None

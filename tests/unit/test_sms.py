@@ -29,6 +29,7 @@ def longest_context() -> SmsContext:
         counter_location="Registratura, Str. Chiristigiilor nr. 11-13",
         counter_hours="L-V 8:30-16:30",
         at_ms=1_798_754_399_000,
+        code="12345",
     )
 
 
