@@ -140,7 +140,17 @@ def logout(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Respon
 @console()
 def queue(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
     query: dict[str, str] = dict(staff.current_request.query_params or {})
-    status, q = query.get("status") or None, (query.get("q") or "").strip() or None
+    return _queue_page(context, query.get("status") or None, None)
+
+
+@staff.route("/staff/search", methods=["POST"], content_types=FORM)
+@console(form=True)
+def search(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    """Search terms (names, phone digits) travel in the body, never in a URL that logs would keep."""
+    return _queue_page(context, fields.get("status") or None, (fields.get("q") or "").strip() or None)
+
+
+def _queue_page(context: dict[str, Any], status: str | None, q: str | None) -> Response:
     found = requests.list_requests(status, q)
     return _page(
         "staff/queue.html",

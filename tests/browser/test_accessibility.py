@@ -82,3 +82,12 @@ def test_qr_page_has_no_accessibility_violations(stack, browser, clerk, new_lock
     page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
     page.goto(re.search(r"https?://\S+/r/[\w-]+", body).group(0))
     assert violations(page) == []
+
+
+def test_pages_reflow_at_200_percent_zoom_without_horizontal_scrolling(stack, browser):
+    """1280 px at 200 % zoom is a 640 CSS-pixel viewport (WCAG 1.4.4 and 1.4.10)."""
+    page = browser.new_page(viewport={"width": 640, "height": 720})
+    for path in ("/", "/status", "/staff/login", "/accesibilitate"):
+        page.goto(stack.base_url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path

@@ -85,8 +85,10 @@ def test_register_ready_deposit_through_the_console_shows_the_open_compartment(s
     assert f'<p class="huge">{command["compartment"]}</p>' in page.html
     locker.publish("door_closed", compartment=command["compartment"], cmd=command["id"])
     wait_until(lambda: "în dulap" in client.get(request_path).html)
-    queue = client.get(f"/staff?q={number}")
-    assert number in queue.html
+    queue = client.get("/staff")
+    found = client.post("/staff/search", {"csrf": queue.csrf(), "q": "Ionescu", "status": ""})
+    assert number in found.html
+    assert client.post("/staff/search", {"q": "Ionescu"}).status == 403  # no CSRF token
 
 
 def test_a_clerk_cannot_take_a_compartment_out_of_service(stack, new_locker):
