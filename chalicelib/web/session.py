@@ -11,15 +11,7 @@ COOKIE = "eps2_session"
 
 
 def session_token(cookie_header: str | None) -> str | None:
-    if not cookie_header:
-        return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except Exception:
-        return None
-    morsel = jar.get(COOKIE)
-    return morsel.value if morsel else None
+    return cookie_value(cookie_header, COOKIE)
 
 
 def set_cookie(token: str, max_age_s: int) -> str:

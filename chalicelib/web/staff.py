@@ -20,7 +20,7 @@ from ..services import auth, deposit, lockers, requests, tasks
 from ..wiring import get_deps
 from .api import translate_infrastructure_error
 from .pages import SECURITY_HEADERS, language, render
-from .session import clear_cookie, csrf_token, csrf_valid, form_fields, session_token, set_cookie
+from .session import clear_cookie, cookie_value, csrf_token, csrf_valid, form_fields, session_token, set_cookie
 from .staff_text import state_text, text
 
 staff = Blueprint(__name__)
@@ -107,7 +107,7 @@ def login_form() -> Response:
 @staff.route("/staff/login", methods=["POST"], content_types=FORM)
 def login() -> Response:
     fields = form_fields(staff.current_request.raw_body)
-    expected = _cookie(LOGIN_COOKIE)
+    expected = cookie_value(staff.current_request.headers.get("cookie"), LOGIN_COOKIE)
     deps = get_deps()
     try:
         if not expected or not secrets.compare_digest(expected, fields.get("csrf", "")):
@@ -117,17 +117,6 @@ def login() -> Response:
         status = 403 if isinstance(error, Forbidden) else 401 if isinstance(error, Unauthorized) else 400
         return _page("staff/login.html", status=status, csrf=expected or "", error=error)
     return _redirect("/staff", set_cookie(token, deps.settings.session_minutes * 60))
-
-
-def _cookie(name: str) -> str | None:
-    from http.cookies import SimpleCookie
-
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(staff.current_request.headers.get("cookie", ""))
-    except Exception:
-        return None
-    return jar[name].value if name in jar else None
 
 
 @staff.route("/staff/logout", methods=["POST"], content_types=FORM)

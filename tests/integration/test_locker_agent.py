@@ -99,6 +99,23 @@ def signed(stack, locker: str, compartment: str = "A01", **overrides: Any) -> di
     return message
 
 
+def deposited_through_the_simulator(stack, clerk, locker: str, phone: str) -> tuple[dict[str, Any], str, str]:
+    """A request deposited through the API and the simulated door; its token and full QR content."""
+    from chalicelib.config import load_settings
+    from chalicelib.services.credentials import find_by_token, unseal
+    from chalicelib.wiring import build_deps
+
+    created = register(clerk, phone=phone)
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker})
+    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "in_locker")
+    e164 = "+40" + phone.replace(" ", "")[1:]
+    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == e164])[0]["body"]
+    token = re.search(r"/r/([\w-]+)", body).group(1)
+    deps = build_deps(load_settings(stack.env()))
+    return created, token, unseal(deps, token, find_by_token(deps, token))["qr"]
+
+
 def test_deposit_and_pickup_through_the_simulated_locker(stack, clerk, simulated):
     sim, listener, _ = simulated
     created = register(clerk, phone="0722 777 001")
@@ -182,20 +199,14 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
     stack, clerk, simulated
 ):
     from chalicelib.config import load_settings
-    from chalicelib.services.credentials import find_by_token, unseal
+    from chalicelib.services.credentials import find_by_token
     from chalicelib.storage.models import LockerEventRecord
     from chalicelib.wiring import build_deps
 
     sim, listener, start = simulated
     locker = sim.agent.config.locker_id
-    created = register(clerk, phone="0722 777 002")
-    clerk.post(f"/api/requests/{created['id']}/ready")
-    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker})
-    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "in_locker")
-    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722777002"])[0]["body"]
-    token = re.search(r"/r/([\w-]+)", body).group(1)
+    created, token, qr = deposited_through_the_simulator(stack, clerk, locker, "0722 777 002")
     deps = build_deps(load_settings(stack.env()))
-    qr = unseal(deps, token, find_by_token(deps, token))["qr"]
 
     stack.stop_mqtt()
     wait_until(lambda: not sim.agent.link.connected())
@@ -228,19 +239,13 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
 
 def test_codes_of_a_request_taken_back_are_refused_online_and_offline(stack, clerk, simulated):
     from chalicelib.config import load_settings
-    from chalicelib.services.credentials import find_by_token, unseal
+    from chalicelib.services.credentials import find_by_token
     from chalicelib.wiring import build_deps
 
     sim, listener, start = simulated
     locker = sim.agent.config.locker_id
-    created = register(clerk, phone="0722 777 003")
-    clerk.post(f"/api/requests/{created['id']}/ready")
-    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker})
-    wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "in_locker")
-    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722777003"])[0]["body"]
-    token = re.search(r"/r/([\w-]+)", body).group(1)
+    created, token, qr = deposited_through_the_simulator(stack, clerk, locker, "0722 777 003")
     deps = build_deps(load_settings(stack.env()))
-    qr = unseal(deps, token, find_by_token(deps, token))["qr"]
 
     sim.agent.stop()  # the locker is away when staff take the documents back
     assert clerk.post(f"/api/requests/{created['id']}/retrieve").status == 202
