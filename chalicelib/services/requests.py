@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
 from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, next_status
+from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro, next_status
 from ..domain.phones import mask_phone, normalise_phone
 from ..storage.models import ContactRecord, CounterRecord, RequestRecord, ttl_at
 from .audit import audit_entry, history, request_subject
@@ -214,14 +214,25 @@ def send_to_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
     """The locker cannot be used (full, offline, citizen's choice): the request goes the counter path."""
     record = load_request(request_id)
     if record.status != Status.READY.value:
-        next_status(record.status, "collect_at_counter")  # raises with the reason
-        raise IllegalTransition("Doar o cerere pregătită poate fi trimisă la ghișeu.", "only ready requests")
-    record.update(actions=[RequestRecord.channel.set("counter"), RequestRecord.updated_at.set(deps.now())])
-    from .audit import audit_entry as _entry
-
-    _entry(request_subject(record.id), actor, "counter_path", deps.now()).save()
+        raise IllegalTransition(
+            f"Doar o cerere pregătită poate fi trimisă la ghișeu; aceasta este „{label_ro(record.status)}”.",
+            "only a ready request can be sent to the counter",
+        )
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            tx.update(
+                record,
+                actions=[RequestRecord.channel.set("counter"), RequestRecord.updated_at.set(deps.now())],
+                condition=RequestRecord.status == Status.READY.value,
+            )
+            tx.save(audit_entry(request_subject(record.id), actor, "counter_path", deps.now()))
+    except TransactWriteError as error:
+        raise Conflict(
+            "Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile"
+        ) from error
+    record = load_request(request_id)
     notify(deps, record, "counter_ready", sms_context(deps, record))
-    return load_request(request_id)
+    return record
 
 
 def collect_at_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
@@ -280,13 +291,9 @@ def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[R
     needle = (q or "").strip()
     if len(needle) > 100:
         raise InvalidInput("Textul căutat are cel mult 100 de caractere.", "q is limited to 100 characters")
-    if needle and needle.upper().startswith("PS2-") or (needle and "/" in needle):
-        found = [
-            RequestRecord.get(k.id)
-            for k in RequestRecord.by_registration.query(
-                needle.upper() if needle.upper().startswith("PS2-") else needle
-            )
-        ]
+    number = needle.upper() if needle.upper().startswith("PS2-") else needle if "/" in needle else ""
+    if number:  # looks like a registration number: one index lookup
+        found = [RequestRecord.get(k.id) for k in RequestRecord.by_registration.query(number)]
         return [r for r in found if not status or r.status == status]
     results: list[RequestRecord] = []
     for st in statuses:

@@ -109,3 +109,15 @@ def test_health_reports_each_dependency(stack):
     reply = Api(stack.base_url).get("/api/health")
     assert reply.status == 200
     assert set(reply["dependencies"]) == {"dynamodb", "sns", "mqtt"}
+
+
+def test_a_ready_request_can_be_sent_to_the_counter_when_the_locker_cannot_be_used(stack, clerk):
+    from tests.conftest import outbox, wait_until
+
+    created = register(clerk, phone="0722 000 666")
+    assert clerk.post(f"/api/requests/{created['id']}/counter").status == 409  # not ready yet
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    moved = clerk.post(f"/api/requests/{created['id']}/counter")
+    assert moved.status == 200 and moved["channel"] == "counter"
+    message = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722000666"])[0]
+    assert "Registratura" in message["body"]
