@@ -39,31 +39,50 @@ class NewRequest:
     locker_consent: bool = True
 
 
-def validate_new_request(data: NewRequest) -> tuple[NewRequest, str]:
-    """The cleaned request and the E.164 phone; InvalidInput names the first wrong field."""
+def field_errors(data: NewRequest) -> dict[str, InvalidInput]:
+    """Every wrong field of a new request, in form order, so a form can list them all at once."""
+    errors: dict[str, InvalidInput] = {}
     name = data.citizen_name.strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(
+        errors["citizenName"] = InvalidInput(
             "Scrieți numele solicitantului (cel mult 120 de caractere).", "citizenName is required (max 120)"
         )
+    try:
+        normalise_phone(data.phone)
+    except InvalidInput as error:
+        errors["phone"] = error
     documents = data.documents.strip()
     if not documents or len(documents) > MAX_DOCUMENTS:
-        raise InvalidInput(
+        errors["documents"] = InvalidInput(
             "Scrieți ce documente se eliberează (cel mult 500 de caractere).", "documents is required (max 500)"
         )
     if data.size not in SIZES:
-        raise InvalidInput("Mărimea trebuie să fie S, M sau L.", "size must be S, M or L")
+        errors["size"] = InvalidInput("Mărimea trebuie să fie S, M sau L.", "size must be S, M or L")
     number = data.registration_number
     if number is not None and not CUSTOM_REGISTRATION_RE.match(number):
-        raise InvalidInput(
+        errors["registrationNumber"] = InvalidInput(
             "Numărul de înregistrare poate avea 3–20 de litere, cifre sau „/ . _ -”.",
             "registrationNumber must be 3-20 letters, digits or / . _ -",
         )
-    phone = normalise_phone(data.phone)
+    return errors
+
+
+def validate_new_request(data: NewRequest) -> tuple[NewRequest, str]:
+    """The cleaned request and the E.164 phone; InvalidInput names the first wrong field."""
+    errors = field_errors(data)
+    if errors:
+        raise next(iter(errors.values()))
     cleaned = NewRequest(
-        name, data.phone, documents, data.size, data.accessible, number, data.sms_consent, data.locker_consent
+        data.citizen_name.strip(),
+        data.phone,
+        data.documents.strip(),
+        data.size,
+        data.accessible,
+        data.registration_number,
+        data.sms_consent,
+        data.locker_consent,
     )
-    return cleaned, phone
+    return cleaned, normalise_phone(data.phone)
 
 
 def register_request(deps: Deps, actor: str, data: NewRequest) -> RequestRecord:

@@ -172,22 +172,12 @@ def register(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Resp
         sms_consent=fields.get("smsConsent") == "on",
         locker_consent=fields.get("lockerConsent") == "on",
     )
-    try:
-        record = requests.register_request(deps, context["me"].username, data)
-    except InvalidInput as error:
-        field = _field_of(error)
-        return _page(
-            "staff/new.html", status=400, errors=[{"field": field, "message": error}], values=fields, **context
-        )
+    errors = requests.field_errors(data)
+    if errors:
+        listed = [{"field": field, "message": error} for field, error in errors.items()]
+        return _page("staff/new.html", status=400, errors=listed, values=fields, **context)
+    record = requests.register_request(deps, context["me"].username, data)
     return _page("staff/registered.html", request=requests.request_view(record), **context)
-
-
-def _field_of(error: InvalidInput) -> str:
-    message = error.message_en.lower()
-    for field in ("citizenName", "documents", "size", "registrationNumber"):
-        if field.lower() in message:
-            return field
-    return "phone"
 
 
 @staff.route("/staff/requests/{request_id}", methods=["GET"])

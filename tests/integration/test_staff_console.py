@@ -56,6 +56,8 @@ def test_registration_errors_link_to_their_field_and_keep_the_values(stack):
     )
     assert page.status == 400
     assert "<title>Eroare: " in page.html and 'href="#phone"' in page.html and 'id="phone"' in page.html
+    empty = client.post("/staff/requests", {"csrf": form.csrf(), "size": "S"})
+    assert all(f'href="#{field}"' in empty.html for field in ("citizenName", "phone", "documents"))
     assert "&lt;script&gt;" in page.html and "<script>alert" not in page.html
 
 
