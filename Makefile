@@ -24,7 +24,8 @@ deps: $(STAMP) system-deps $(AXE)
 system-deps:
 	@bash scripts/system-deps.sh
 
-run: deps
+run: $(STAMP)
+	@bash scripts/system-deps.sh run
 	$(BIN)/python -m devstack.run
 
 lint: $(STAMP)

@@ -3,7 +3,8 @@
 set -euo pipefail
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
-if [ -d tests/browser ]; then
+# `make run` needs only the broker; the browser tests also need Chromium and npm (for axe-core).
+if [ "${1:-test}" = "test" ] && [ -d tests/browser ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 fi
