@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the deployable artefacts for a stage: build/<stage>/{deployment.zip,sam.json,packaged.json}.
+# Build the deployable artefacts for a stage: build/<stage>/deployment.zip and build/<stage>/sam.json.
 #   1. templates/ is copied into vendor/ so chalice puts it at the package root (/var/task/templates).
 #   2. chalice package, merged with the template generated from the models and infra/.
 #   3. boto3/botocore and their pure-Python dependencies are removed from the zip: the Lambda Python
