@@ -242,6 +242,13 @@ def deposit_documents(deps: Any, actor: str, request_id: str) -> Response:
     return Response({"compartment": compartment, "lockerId": data["lockerId"]}, status_code=202)
 
 
+@app.route("/api/requests/{request_id}/reissue", methods=["POST"])
+@api("clerk")
+def reissue_codes(deps: Any, actor: str, request_id: str) -> Any:
+    body({})
+    return requests.request_view(deposit.reissue_codes(deps, actor, request_id))
+
+
 @app.route("/api/requests/{request_id}/retrieve", methods=["POST"])
 @api("clerk")
 def retrieve_documents(deps: Any, actor: str, request_id: str) -> Response:

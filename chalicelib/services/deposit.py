@@ -7,20 +7,25 @@ condition is that the compartment is free and enabled and the request is still
 
 from __future__ import annotations
 
+import logging
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain.compartments import allocation_order
-from ..domain.errors import CompartmentUnavailable, Conflict, IllegalTransition, LockerOffline
+from ..domain.errors import CompartmentUnavailable, Conflict, DependencyDown, IllegalTransition, LockerOffline
 from ..domain.lifecycle import Status, next_status
-from ..storage.models import LockerItem, RequestRecord
+from ..storage.models import CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_unlock, command_record, publish
-from .credentials import revoke_codes
+from .credentials import issue_codes, revoke_codes
 from .deps import Deps
 from .lockers import compartment_key, is_online, load_locker_items, push_revocations, revocation_item
+from .notify import notify, sms_context
 from .requests import load_request
+
+log = logging.getLogger(__name__)
 
 
 def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -> str:
@@ -151,3 +156,46 @@ def revoke_request_codes(deps: Deps, locker_id: str, qr_key: str) -> None:
         return
     revocation_item(locker_id, qr.offline_nonce, int(qr.expires_at)).save()
     push_revocations(deps, locker_id)
+
+
+def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+    """The pickup SMS never arrived (or was lost): new PIN and QR, the old ones refused, the SMS sent again.
+
+    The deadline does not move. Allowed only while the documents wait in the locker, untouched.
+    """
+    record = load_request(request_id)
+    if record.status != Status.IN_LOCKER.value or record.pickup_cmd or not record.deadline:
+        raise IllegalTransition(
+            "Codurile se pot retrimite doar pentru documente care așteaptă în dulap.",
+            "codes can be reissued only for a request waiting in the locker",
+        )
+    assert record.locker_id and record.compartment
+    old_key = record.qr_key
+    codes = issue_codes(deps, record.id, record.locker_id, record.compartment, int(record.deadline))
+    now = deps.now()
+    try:
+        with TransactWrite(connection=deps.connection) as tx:
+            unchanged = (RequestRecord.qr_key == old_key) if old_key else RequestRecord.qr_key.does_not_exist()
+            tx.update(
+                record,
+                actions=[RequestRecord.qr_key.set(codes.token_key), RequestRecord.updated_at.set(now)],
+                condition=(RequestRecord.status == Status.IN_LOCKER.value)
+                & unchanged
+                & RequestRecord.pickup_cmd.does_not_exist(),
+            )
+            tx.save(audit_entry(request_subject(record.id), actor, "codes_reissued", now))
+    except TransactWriteError as error:
+        for key in (codes.pin_key, codes.token_key):
+            CredentialRecord(code_key=key).delete()
+        raise Conflict(
+            "Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile"
+        ) from error
+    if old_key:
+        try:
+            revoke_request_codes(deps, record.locker_id, old_key)
+        except DependencyDown:
+            log.warning("revocation for %s will reach the locker at its next connection", record.locker_id)
+    record = load_request(record.id)
+    qr_url = f"{deps.settings.public_base_url}/r/{codes.token}" if deps.settings.sms_link_enabled else None
+    notify(deps, record, "pickup_ready", sms_context(deps, record, pin=codes.pin, qr_url=qr_url))
+    return record

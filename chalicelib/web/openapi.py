@@ -226,6 +226,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         "/api/requests/{request_id}/ready": {"post": request_action},
         "/api/requests/{request_id}/counter": {"post": request_action},
         "/api/requests/{request_id}/collect": {"post": request_action},
+        "/api/requests/{request_id}/reissue": {"post": request_action},
         "/api/requests/{request_id}/cancel": {
             "post": _op(
                 "Cancel",

@@ -205,6 +205,9 @@ def request_action(
     if action == "deposit":
         compartment = deposit.deposit_documents(deps, actor, request_id, fields.get("lockerId", ""))
         return _redirect(f"/staff/requests/{request_id}?opened={compartment}")
+    if action == "reissue":
+        deposit.reissue_codes(deps, actor, request_id)
+        return _redirect(f"/staff/requests/{request_id}")
     if action == "retrieve":
         compartment = deposit.retrieve_documents(deps, actor, request_id)
         return _redirect(f"/staff/requests/{request_id}?opened={compartment}")

@@ -46,6 +46,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "retrieve": ("Scoate din dulap (înapoi la ghișeu)", "Take back from the locker"),
     "collect": ("Predată la ghișeu", "Handed over at the counter"),
     "counter": ("Trimite la ghișeu", "Send to the counter"),
+    "reissue": ("Retrimite PIN-ul și codul QR", "Send a new PIN and QR code"),
     "opened": ("S-a deschis compartimentul", "Compartment opened"),
     "no_requests": ("Nicio cerere.", "No requests."),
     "online": ("online", "online"),

@@ -256,3 +256,32 @@ def test_no_sms_reaches_a_phone_past_its_erasure_time_even_before_ttl_deletes_it
     assert notify(deps, load_request(record.id), "collected", sms_context(deps, load_request(record.id))) is None
     with pytest.raises(ContactRecord.DoesNotExist):
         ContactRecord.get(record.id)
+
+
+def test_codes_can_be_reissued_when_the_pickup_sms_failed_and_the_old_pin_stops_working(stack, deps, locker):
+    from chalicelib.ports import PermanentSmsError
+    from chalicelib.services.deposit import reissue_codes
+
+    real = deps.sms
+    first_pin = {}
+
+    class RefusedOnce:
+        def send(self, phone, body):
+            if not first_pin:
+                first_pin["pin"] = re.search(r"PIN (\d{8})", body).group(1)
+                raise PermanentSmsError("Carrier refused")
+            return real.send(phone, body)
+
+        def ping(self):
+            pass
+
+    deps.sms = RefusedOnce()
+    record = in_locker(deps, locker, "0722 555 321")
+    assert notifications_of(record.id)[0]["status"] == "failed"
+    reissue_codes(deps, "clerk", record.id)
+    body = [m for m in outbox(stack) if m["to"] == "+40722555321"][-1]["body"]
+    new_pin = re.search(r"PIN (\d{8})", body).group(1)
+    assert event(deps, locker.locker_id, "pin", code=first_pin["pin"]) == "reject:invalid_code"
+    locker.next_command()
+    assert event(deps, locker.locker_id, "pin", code=new_pin) == "unlock"
+    assert load_request(record.id).deadline == record.deadline
