@@ -53,6 +53,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class RequestChanged(Conflict):
+    """A guarded write found the request in another state than the one read: someone acted meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__("Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile")
+
+
 class Unauthorized(DomainError):
     http_status = 401
     code = "unauthorized"

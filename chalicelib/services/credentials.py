@@ -28,6 +28,12 @@ class IssuedCodes:
     token_key: str
 
 
+def discard_codes(codes: IssuedCodes) -> None:
+    """Remove codes issued for a transaction that did not commit."""
+    for key in (codes.pin_key, codes.token_key):
+        CredentialRecord(code_key=key).delete()
+
+
 def pin_key(deps: Deps, locker_id: str, pin: str) -> str:
     return f"pin#{locker_id}#{keyed_hash(deps.pepper, 'pin', pin)}"
 

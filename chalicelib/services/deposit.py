@@ -14,15 +14,21 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain.compartments import allocation_order
-from ..domain.errors import CompartmentUnavailable, Conflict, DependencyDown, IllegalTransition, LockerOffline
+from ..domain.errors import (
+    CompartmentUnavailable,
+    DependencyDown,
+    IllegalTransition,
+    LockerOffline,
+    RequestChanged,
+)
 from ..domain.lifecycle import Status, next_status
-from ..storage.models import CredentialRecord, LockerItem, RequestRecord
+from ..storage.models import LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_unlock, command_record, publish
-from .credentials import issue_codes, revoke_codes
+from .credentials import discard_codes, issue_codes, revoke_codes
 from .deps import Deps
 from .lockers import compartment_key, is_online, load_locker_items, push_revocations, revocation_item
-from .notify import notify, sms_context
+from .notify import notify_pickup
 from .requests import load_request
 
 log = logging.getLogger(__name__)
@@ -75,7 +81,7 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
         except TransactWriteError as error:
             reasons = getattr(error, "cancellation_reasons", None) or []
             if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
-                raise Conflict("Cererea a fost modificată între timp.", "request changed meanwhile") from error
+                raise RequestChanged() from error
             continue
         try:
             publish(deps, message)
@@ -185,17 +191,13 @@ def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
             )
             tx.save(audit_entry(request_subject(record.id), actor, "codes_reissued", now))
     except TransactWriteError as error:
-        for key in (codes.pin_key, codes.token_key):
-            CredentialRecord(code_key=key).delete()
-        raise Conflict(
-            "Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile"
-        ) from error
+        discard_codes(codes)
+        raise RequestChanged() from error
     if old_key:
         try:
             revoke_request_codes(deps, record.locker_id, old_key)
         except DependencyDown:
             log.warning("revocation for %s will reach the locker at its next connection", record.locker_id)
     record = load_request(record.id)
-    qr_url = f"{deps.settings.public_base_url}/r/{codes.token}" if deps.settings.sms_link_enabled else None
-    notify(deps, record, "pickup_ready", sms_context(deps, record, pin=codes.pin, qr_url=qr_url))
+    notify_pickup(deps, record, codes.pin, codes.token)
     return record

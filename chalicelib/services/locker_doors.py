@@ -17,11 +17,11 @@ from ..domain.lifecycle import Status
 from ..domain.protocol import LockerEvent
 from ..storage.models import CommandRecord, CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
-from .credentials import issue_codes, token_key
+from .credentials import discard_codes, issue_codes, token_key
 from .deposit import release_compartment
 from .deps import Deps
 from .lockers import compartment_key
-from .notify import notify, sms_context
+from .notify import notify, notify_pickup, sms_context
 from .requests import close_actions, load_request, schedule_contact_erasure
 
 log = logging.getLogger(__name__)
@@ -118,12 +118,10 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
                 )
             )
     except TransactWriteError:
-        for key in (codes.pin_key, codes.token_key):
-            CredentialRecord(code_key=key).delete()
+        discard_codes(codes)
         return "stale"
     request = load_request(request.id)
-    qr_url = f"{deps.settings.public_base_url}/r/{codes.token}" if deps.settings.sms_link_enabled else None
-    notify(deps, request, "pickup_ready", sms_context(deps, request, pin=codes.pin, qr_url=qr_url))
+    notify_pickup(deps, request, codes.pin, codes.token)
     return "in_locker"
 
 

@@ -35,6 +35,12 @@ def sms_context(deps: Deps, request: RequestRecord, **extra: object) -> SmsConte
     )
 
 
+def notify_pickup(deps: Deps, request: RequestRecord, pin: str, token: str) -> NotificationRecord | None:
+    """The pickup SMS: PIN, deadline and, unless turned off, the link to the QR page."""
+    qr_url = f"{deps.settings.public_base_url}/r/{token}" if deps.settings.sms_link_enabled else None
+    return notify(deps, request, "pickup_ready", sms_context(deps, request, pin=pin, qr_url=qr_url))
+
+
 def notify(deps: Deps, request: RequestRecord, template: str, ctx: SmsContext) -> NotificationRecord | None:
     """Record and send ``template`` to the request's citizen; None when there is no consent or no phone."""
     contact = current_contact(deps, request.id)

@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
 from ..domain.compartments import SIZES
-from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound, RequestChanged
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro, next_status
 from ..domain.phones import mask_phone, normalise_phone
 from ..storage.models import ContactRecord, CounterRecord, RequestRecord, ttl_at
@@ -193,9 +193,7 @@ def transition(
                 )
             )
     except TransactWriteError as error:
-        raise Conflict(
-            "Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile"
-        ) from error
+        raise RequestChanged() from error
     return load_request(record.id)
 
 
@@ -246,9 +244,7 @@ def send_to_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
             )
             tx.save(audit_entry(request_subject(record.id), actor, "counter_path", deps.now()))
     except TransactWriteError as error:
-        raise Conflict(
-            "Cererea a fost modificată între timp; reîncărcați pagina.", "request changed meanwhile"
-        ) from error
+        raise RequestChanged() from error
     record = load_request(request_id)
     notify(deps, record, "counter_ready", sms_context(deps, record))
     return record
