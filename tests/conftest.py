@@ -116,3 +116,27 @@ def register(clerk: Api, **overrides: Any) -> dict[str, Any]:
     reply = clerk.post("/api/requests", body)
     assert reply.status == 201, reply
     return {**reply.body, "phone": body["phone"]}
+
+
+def e164(phone: str) -> str:
+    """The form the outbox shows for a Romanian number written as 07xx xxx xxx."""
+    return "+40" + phone.replace(" ", "")[1:]
+
+
+def deposited(
+    stack: LocalStack, clerk: Api, locker: MqttLocker, phone: str
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A request registered, made ready and deposited through the API and a locker stand-in whose door
+    opens and closes: the request, the deposit's unlock command, and the pickup SMS's text."""
+    created = register(clerk, phone=phone)
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    reply = clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker.locker_id})
+    assert reply.status == 202, reply
+    unlock = locker.next_command()
+    assert (
+        unlock["type"] == "unlock" and unlock["purpose"] == "deposit" and unlock["compartment"] == reply["compartment"]
+    )
+    locker.publish("door_opened", compartment=unlock["compartment"], cmd=unlock["id"])
+    locker.publish("door_closed", compartment=unlock["compartment"], cmd=unlock["id"])
+    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == e164(phone)])[0]["body"]
+    return created, unlock, body

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import outbox, register, wait_until
+from tests.conftest import deposited, register
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -72,13 +72,7 @@ def test_staff_pages_and_error_states_have_no_accessibility_violations(stack, br
 
 
 def test_qr_page_has_no_accessibility_violations(stack, browser, clerk, new_locker, axe_ready):
-    locker = new_locker("S1")
-    created = register(clerk, phone="0722 555 101")
-    clerk.post(f"/api/requests/{created['id']}/ready")
-    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker.locker_id})
-    command = locker.next_command()
-    locker.publish("door_closed", compartment=command["compartment"], cmd=command["id"])
-    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722555101"])[0]["body"]
+    _, _, body = deposited(stack, clerk, new_locker("S1"), "0722 555 101")
     page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
     page.goto(re.search(r"https?://\S+/r/[\w-]+", body).group(0))
     assert violations(page) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import outbox, register, wait_until
+from tests.conftest import deposited, outbox, register, wait_until
 
 
 def deposit_and_close(clerk, locker, request_id):
@@ -54,10 +54,7 @@ def test_register_ready_deposit_scan_collect_end_to_end(stack, clerk, new_locker
 
 def test_qr_link_from_the_sms_opens_the_compartment(stack, clerk, new_locker):
     locker = new_locker("M1")
-    created = register(clerk, phone="0722 000 222")
-    clerk.post(f"/api/requests/{created['id']}/ready")
-    unlock = deposit_and_close(clerk, locker, created["id"])
-    body = wait_until(lambda: sms_for(stack, "+40722000222"))[0]["body"]
+    _, unlock, body = deposited(stack, clerk, locker, "0722 000 222")
     token = re.search(r"/r/([A-Za-z0-9_-]+)", body).group(1)
     locker.publish("scan", code=token)
     command = locker.next_command()
@@ -103,10 +100,7 @@ def test_qr_page_shows_qr_pin_and_deadline_then_a_clear_page_once_used(stack, cl
     from tests.support.api import Api
 
     locker = new_locker("S1")
-    created = register(clerk, phone="0722 000 555")
-    clerk.post(f"/api/requests/{created['id']}/ready")
-    unlock = deposit_and_close(clerk, locker, created["id"])
-    body = wait_until(lambda: sms_for(stack, "+40722000555"))[0]["body"]
+    created, unlock, body = deposited(stack, clerk, locker, "0722 000 555")
     path = re.search(r"https?://[^/]+(/r/[\w-]+)", body).group(1)
     pin = re.search(r"PIN (\d{8})", body).group(1)
     page = Api(stack.base_url).get(path)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import outbox, register, wait_until
+from tests.conftest import deposited, register, wait_until
 
 pytestmark = pytest.mark.reliability
 
@@ -65,12 +65,7 @@ def test_events_for_an_unknown_locker_do_not_open_anything(stack, clerk):
 
 def test_duplicated_pickup_event_opens_the_door_once(stack, clerk, new_locker):
     locker = new_locker("S1")
-    created = register(clerk, phone="0722 888 002")
-    clerk.post(f"/api/requests/{created['id']}/ready")
-    clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker.locker_id})
-    unlock = locker.next_command()
-    locker.publish("door_closed", compartment=unlock["compartment"], cmd=unlock["id"])
-    body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722888002"])[0]["body"]
+    _, _, body = deposited(stack, clerk, locker, "0722 888 002")
     pin = re.search(r"PIN (\d{8})", body).group(1)
     event = locker.publish("pin", code=pin)
     locker.publish_raw(json.dumps(event))  # at-least-once delivery: the same event again
