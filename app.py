@@ -16,11 +16,11 @@ from chalice import Chalice, Rate, Response
 from chalicelib.config import load_settings
 from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.health import check_health, read_outbox
-from chalicelib.services import auth, deposit, jobs, lockers, requests, tasks
+from chalicelib.services import auth, deposit, jobs, lockers, pickup_extension, requests, tasks
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
-from chalicelib.web.citizen import citizen
+from chalicelib.web.citizen import checked_form, citizen, form_nonce
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, TEMPLATE_DIR, language, qr_svg, render
 from chalicelib.web.staff import staff
@@ -152,6 +152,19 @@ def force_open(deps: Any, actor: str, locker_id: str, compartment: str) -> Respo
     return Response({"command": command, "compartment": compartment}, status_code=202)
 
 
+@app.route("/api/lockers/{locker_id}/held")
+@api("clerk")
+def held_compartments(deps: Any, actor: str, locker_id: str) -> Any:
+    return {"compartments": lockers.held_by_closed_requests(deps, locker_id)}
+
+
+@app.route("/api/lockers/{locker_id}/compartments/{compartment}/free", methods=["POST"])
+@api("clerk")
+def free_compartment(deps: Any, actor: str, locker_id: str, compartment: str) -> Response:
+    command = lockers.free_compartment(deps, actor, locker_id, compartment)
+    return Response({"command": command, "compartment": compartment}, status_code=202)
+
+
 @app.route("/api/lockers/{locker_id}/compartments/{compartment}/service", methods=["POST"])
 @api("admin")
 def compartment_service(deps: Any, actor: str, locker_id: str, compartment: str) -> Any:
@@ -166,8 +179,8 @@ _NEW_REQUEST_FIELDS: dict[str, tuple[type, bool]] = {
     "size": (str, False),
     "accessible": (bool, False),
     "registrationNumber": (str, False),
-    "smsConsent": (bool, False),
-    "lockerConsent": (bool, False),
+    "smsConsent": (bool, True),
+    "lockerConsent": (bool, True),
 }
 
 
@@ -185,8 +198,8 @@ def register_request(deps: Any, actor: str) -> Response:
             size=data.get("size") or "S",
             accessible=bool(data.get("accessible", False)),
             registration_number=data.get("registrationNumber"),
-            sms_consent=data.get("smsConsent", True) is not False,
-            locker_consent=data.get("lockerConsent", True) is not False,
+            sms_consent=data["smsConsent"],
+            locker_consent=data["lockerConsent"],
         ),
     )
     return Response(
@@ -291,8 +304,20 @@ def privacy(lang: str) -> Response:
 def pickup_qr_page(lang: str, token: str) -> Response:
     pickup = pickup_page(get_deps(), token)
     qr = qr_svg(pickup.qr_content) if pickup.state == "valid" else ""
-    html = render("pickup.html", page=pickup, lang=lang, qr=qr)
-    return Response(html, status_code=404 if pickup.state == "unknown" else 200, headers=SECURITY_HEADERS)
+    nonce, cookie = form_nonce("/r")
+    html = render("pickup.html", page=pickup, lang=lang, qr=qr, csrf=nonce, token=token)
+    headers = {**SECURITY_HEADERS, "Set-Cookie": cookie}
+    return Response(html, status_code=404 if pickup.state == "unknown" else 200, headers=headers)
+
+
+@app.route("/r/{token}/prelungire", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@page
+def pickup_extend(lang: str, token: str) -> Response:
+    """The citizen moves the deadline once; back to the QR page, which shows the new deadline and QR."""
+    checked_form(app.current_request, "/r")
+    pickup_extension.extend_pickup(get_deps(), token)
+    suffix = "?lang=en" if lang == "en" else ""
+    return Response("", status_code=303, headers={"Location": f"/r/{token}{suffix}"})
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -40,6 +40,8 @@ class Settings:
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
     session_minutes: int = 480
+    offline_pin_kdf_n: int = 2**14  # scrypt cost of the offline PIN verifier (r=8: 16 MiB, ~50 ms a check)
+    extend_days: int = 3  # the citizen may move the pickup deadline once, by this many days
     counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
     counter_hours_ro: str = "L-V 8:30-16:30"
     extra: dict[str, str] = field(default_factory=dict)
@@ -83,6 +85,8 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "cognito_user_pool_id": ("EPS2_COGNITO_USER_POOL_ID", str),
     "cognito_client_id": ("EPS2_COGNITO_CLIENT_ID", str),
     "session_minutes": ("EPS2_SESSION_MINUTES", int),
+    "offline_pin_kdf_n": ("EPS2_OFFLINE_PIN_KDF_N", int),
+    "extend_days": ("EPS2_EXTEND_DAYS", int),
 }
 
 

@@ -19,6 +19,7 @@ from iot.policy import cloudformation_arns, locker_policy
 TTL_ATTRIBUTES = {
     "contacts": "erase_at",
     "credentials": "ttl",
+    "lockers": "ttl",
     "locker-events": "ttl",
     "commands": "ttl",
     "verifications": "ttl",

@@ -8,6 +8,7 @@ never opens a door.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -17,13 +18,18 @@ from typing import Any
 
 from .config import AgentConfig
 from .hardware import ClockStatus, CodeReader, CompartmentDriver, Screen
+from .keypad import Keypad, is_keypad_code
 from .link import MqttLink
 from .store import AgentStore
-from .verify import OfflineCredential, check_command, parse_offline_qr
+from .verify import OfflineCredential, check_command, parse_offline_qr, pin_matches
 
 log = logging.getLogger(__name__)
 VERSION = "1.0.0"
 WELCOME = "Bine ați venit! Scanați codul QR sau tastați PIN-ul."
+PIN_HELP = "Tastați PIN-ul de 8 cifre din SMS (sau PIN-ul urmat de ultimele 4 cifre ale telefonului)."
+SLOW_DOWN = "Prea multe coduri greșite. Așteptați {seconds} secunde, apoi tastați din nou PIN-ul."
+NEED_PHONE_DIGITS = "Tastați PIN-ul urmat de ultimele 4 cifre ale telefonului la care ați primit SMS-ul."
+OFFLINE_PREFIX = "offline-"
 
 
 def now_ms() -> int:
@@ -56,7 +62,9 @@ class LockerAgent:
         self._opened_by: dict[str, str | None] = {}  # compartment -> command id that opened it
         self._timers: dict[str, threading.Timer] = {}
         self._threads: list[threading.Thread] = []
-        self._clock_offset_ms = 0  # our clock minus the backend's, from the last command (latency included)
+        self._clock_offset_ms: int | None = None  # our clock minus the backend's, from the last command
+        self._purposes: dict[str, str] = {}  # unlock command id -> purpose, until its door cycle ends
+        self._pins_sent: dict[str, int] = {}  # id of a pin event sent online -> when, to read its answer
         link.on_message = self.on_message
         link.on_connected = self.on_connected
         link.on_disconnected = self._wake.set
@@ -111,6 +119,9 @@ class LockerAgent:
                     break
                 for event in batch:
                     started = time.monotonic()
+                    if event["type"] in ("pin", "scan"):  # written by an older agent: never send a code late
+                        self.store.delivered(event["id"])
+                        continue
                     if not self.link.publish(self.config.topic("evt"), json.dumps(event).encode()):
                         break
                     self.store.delivered(event["id"])
@@ -168,7 +179,12 @@ class LockerAgent:
             self.emit("ack", cmd=cmd_id, result="executed")
             return
         if message["type"] == "reject":
+            self._learn_from_reject(message)
             self.screen.show(str(message.get("message", "Cod respins.")))
+            self.emit("ack", cmd=cmd_id, result="executed")
+            return
+        if message["type"] == "pin_verifier":
+            self._keep_verifier(message)
             self.emit("ack", cmd=cmd_id, result="executed")
             return
         self._clock_offset_ms = now_ms() - int(message.get("iat", now_ms()))
@@ -180,6 +196,7 @@ class LockerAgent:
             self.emit("ack", cmd=cmd_id, result="rejected", reason="unknown_compartment")
             return
         self._expected[compartment] = cmd_id
+        self._purposes[cmd_id] = str(message.get("purpose"))
         self.doors.pulse_relay(compartment)
         self.screen.show(f"Deschis: compartimentul {compartment}. Închideți ușa după ce ați terminat.")
         timer = threading.Timer(self.config.jam_timeout_s, self._check_opened, (compartment, cmd_id))
@@ -206,6 +223,7 @@ class LockerAgent:
         elif state == "closed":
             cmd_id = self._opened_by.pop(compartment, None)
             self._disarm(compartment)
+            self._note_contents(compartment, cmd_id)
             self.emit("door_closed", compartment=compartment, cmd=cmd_id)
             self.screen.show(WELCOME)
         else:
@@ -227,31 +245,137 @@ class LockerAgent:
         if timer:
             timer.cancel()
 
+    def _note_contents(self, compartment: str, cmd_id: str | None) -> None:
+        """A deposit's door cycle binds the compartment to it; a pickup's or retrieval's unbinds it."""
+        purpose = self._purposes.pop(cmd_id, None) if cmd_id else None
+        if purpose == "deposit" and cmd_id:
+            self.store.bind_deposit(compartment, cmd_id, now_ms())
+        elif purpose in ("pickup", "retrieve") or (cmd_id or "").startswith(OFFLINE_PREFIX):
+            self.store.clear_deposit(compartment)
+
+    def _keep_verifier(self, message: dict[str, Any]) -> None:
+        self.store.save_verifier(
+            str(message["compartment"]),
+            {k: message[k] for k in ("deposit", "nonce", "until", "verifier")},
+        )
+
+    # keypad --------------------------------------------------------------------------
+    def _keypad(self) -> Keypad:
+        return Keypad(**self.store.keypad())
+
+    def _save_keypad(self, keypad: Keypad) -> None:
+        self.store.save_keypad(dataclasses.asdict(keypad))
+
+    def _learn_from_reject(self, message: dict[str, Any]) -> None:
+        """Mirror the backend's keypad verdicts, so cutting the network gains a guesser nothing."""
+        if self._pins_sent.pop(str(message.get("re")), None) is None:
+            return
+        reason, now = message.get("reason"), now_ms()
+        if reason == "invalid_code":
+            self._save_keypad(self._keypad().failed(now))
+        elif reason == "slow_down" and isinstance(message.get("retryAfter"), int):
+            self._save_keypad(self._keypad().told_to_wait(now, int(message["retryAfter"])))
+        elif reason == "need_phone_digits":
+            self._save_keypad(self._keypad().told_under_attack(now))
+
     # codes -------------------------------------------------------------------------
     def on_code(self, kind: str, code: str) -> None:
+        """A code typed or scanned: checked by the backend when online, by the locker itself when offline.
+
+        Codes are never queued: one typed while the link is down would otherwise open a
+        door minutes or hours later, in front of nobody.
+        """
         code = code.strip()
         if not code:
             return
-        if kind == "pin" or self.link.connected():
-            self.emit(kind, code=code if kind == "pin" else code.split(".", 1)[0])
+        if kind == "pin":
+            self._on_pin(code)
+        elif self.link.connected() and self._send_code("scan", code.split(".", 1)[0]):
             self.screen.show("Se verifică codul…")
+        else:
+            self._offline_pickup(code)
+
+    def _on_pin(self, code: str) -> None:
+        if not is_keypad_code(code):
+            self.screen.show(PIN_HELP)
             return
-        self._offline_pickup(code)
+        wait = self._keypad().wait_seconds(now_ms())
+        if wait:
+            self.screen.show(SLOW_DOWN.format(seconds=wait))
+            return
+        if self.link.connected():
+            event_id = self._send_code("pin", code)
+            if event_id:
+                self._pins_sent[event_id] = now_ms()
+                self.screen.show("Se verifică codul…")
+                return
+        self._offline_pin(code)
+
+    def _send_code(self, kind: str, code: str) -> str | None:
+        """Publish a code event now, or not at all; returns its id when the broker took it."""
+        with self._seq_lock:
+            self._seq += 1
+            seq = self._seq
+        event = {
+            "v": 1,
+            "id": uuid.uuid4().hex,
+            "seq": seq,
+            "boot": self.boot,
+            "type": kind,
+            "ts": now_ms(),
+            "code": code,
+        }
+        if not self.link.publish(self.config.topic("evt"), json.dumps(event).encode()):
+            return None
+        for old in [k for k, at in self._pins_sent.items() if at < now_ms() - 600_000]:
+            self._pins_sent.pop(old, None)
+        return str(event["id"])
+
+    def _clock_trusted(self) -> bool:
+        if self.clock.synchronised_within(self.config.clock_sync_max_age_s):
+            return True
+        self.screen.show("Dulapul nu este conectat. Reveniți mai târziu sau mergeți la Registratură.")
+        self.emit("fault", reason="clock_unsynchronised")
+        return False
 
     def _offline_pickup(self, qr: str) -> None:
         """Offline, a QR's backend-signed credential may open its compartment, once, if our clock is trusted."""
-        if not self.clock.synchronised_within(self.config.clock_sync_max_age_s):
-            self.screen.show("Dulapul nu este conectat. Reveniți mai târziu sau mergeți la Registratură.")
-            self.emit("fault", reason="clock_unsynchronised")
+        if not self._clock_trusted():
             return
-        credential = parse_offline_qr(qr, self.config.keyring, self.config.locker_id, now_ms())
+        credential = parse_offline_qr(qr, self.config.keyring, self.config.locker_id, now_ms(), self.store.deposit_of)
         if not isinstance(credential, OfflineCredential):
             self.screen.show("Codul nu poate fi verificat acum. Reveniți mai târziu.")
             return
-        if not self.store.claim_nonce(credential.nonce, now_ms()):
+        self._open_offline(credential.compartment, credential.nonce, credential.deposit, credential.token)
+
+    def _offline_pin(self, code: str) -> None:
+        """Offline, a PIN opens its compartment once if it matches that compartment's verifier (slow hash)."""
+        if not self._clock_trusted():
+            return
+        now = now_ms()
+        keypad = self._keypad()
+        if len(code) == 8 and keypad.under_attack(now):
+            self.screen.show(NEED_PHONE_DIGITS)
+            return
+        self.screen.show("Se verifică codul…")
+        for compartment, held in self.store.verifiers().items():
+            if (
+                held.get("deposit") != self.store.deposit_of(compartment)
+                or int(held.get("until", 0)) < now
+                or self.store.is_nonce_used(str(held.get("nonce")))
+            ):
+                continue
+            if pin_matches(held["verifier"], code):
+                self._open_offline(compartment, str(held["nonce"]), str(held["deposit"]), code)
+                return
+        self._save_keypad(keypad.failed(now))
+        self.screen.show("Cod necunoscut. Verificați PIN-ul din SMS.")
+
+    def _open_offline(self, compartment: str, nonce: str, deposit: str, code: str) -> None:
+        if not self.store.claim_nonce(nonce, now_ms()):
             self.screen.show("Codul a fost deja folosit.")
             return
-        self._expected[credential.compartment] = f"offline-{credential.nonce}"
-        self.emit("offline_pickup", compartment=credential.compartment, code=credential.token)
-        self.doors.pulse_relay(credential.compartment)
-        self.screen.show(f"Deschis: compartimentul {credential.compartment}.")
+        self._expected[compartment] = f"{OFFLINE_PREFIX}{nonce}"
+        self.emit("offline_pickup", compartment=compartment, code=code, deposit=deposit)
+        self.doors.pulse_relay(compartment)
+        self.screen.show(f"Deschis: compartimentul {compartment}.")

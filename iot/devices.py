@@ -58,7 +58,7 @@ class GpioCompartments:
 
 
 class LineCodeReader:
-    """Reads lines from a scanner or keypad device: eight digits are a PIN, anything else a QR scan."""
+    """Reads lines from a scanner or keypad device: 8 digits are a PIN, 12 a PIN with the phone's last four, anything else a QR scan."""
 
     def __init__(self, streams: Iterable[IO[str]]) -> None:
         self._streams = list(streams)
@@ -76,7 +76,7 @@ class LineCodeReader:
             code = line.strip()
             if not code:
                 continue
-            kind = "pin" if len(code) == 8 and code.isdigit() else "scan"
+            kind = "pin" if code.isdigit() and len(code) in (8, 12) else "scan"
             for callback in self._callbacks:
                 callback(kind, code)
 

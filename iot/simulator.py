@@ -99,7 +99,7 @@ def serve_ui(sim: Simulator, port: int) -> ThreadingHTTPServer:
             form = urllib.parse.parse_qs(self.rfile.read(length).decode())
             if self.path == "/code":
                 code = form.get("code", [""])[0].strip()
-                verb = "pin" if len(code) == 8 and code.isdigit() else "scan"
+                verb = "pin" if code.isdigit() and len(code) in (8, 12) else "scan"
                 result = sim.command(f"{verb} {code}")
             elif self.path == "/door":
                 result = sim.command(f"{form.get('action', [''])[0]} {form.get('compartment', [''])[0]}")

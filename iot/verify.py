@@ -8,7 +8,9 @@ addressed to this locker, and it has not expired (with a stated skew tolerance).
 from __future__ import annotations
 
 import base64
-import json
+import hashlib
+import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 CLOCK_SKEW_MS = 5_000
+COMMAND_TYPES = ("unlock", "reject", "revoke", "pin_verifier")
 
 
 def b64url_decode(text: str) -> bytes:
@@ -67,39 +70,82 @@ def check_command(message: Any, keyring: Keyring, locker_id: str, now_ms: int) -
     exp = message.get("exp")
     if not isinstance(exp, int) or now_ms > exp + CLOCK_SKEW_MS:
         return "expired"
-    if message.get("type") not in ("unlock", "reject", "revoke"):
+    if message.get("type") not in COMMAND_TYPES or not check_command_fields(message):
         return "bad_command"
     return None
+
+
+OFFLINE_QR_DOMAIN = "eps2-offline-1"
 
 
 @dataclass(frozen=True)
 class OfflineCredential:
     token: str
-    locker: str
     compartment: str
     exp: int
     nonce: str
+    deposit: str
 
 
-def parse_offline_qr(qr: str, keyring: Keyring, locker_id: str, now_ms: int) -> OfflineCredential | str:
-    """``<token>.<base64url JSON claims>.<base64url signature>``; the signature covers the claims' bytes."""
+def parse_offline_qr(
+    qr: str, keyring: Keyring, locker_id: str, now_ms: int, deposit_of: Callable[[str], str | None]
+) -> OfflineCredential | str:
+    """``<token>.<compartment>.<exp seconds>.<nonce>.<signature>`` (docs/locker-protocol.md).
+
+    The signature covers this locker's id and the deposit command that filled the
+    compartment (``deposit_of``), neither carried in the QR: a QR for a compartment
+    emptied and filled again since, or for another locker, never verifies.
+    """
     parts = qr.split(".")
-    if len(parts) != 3:
+    if len(parts) != 5:
         return "no_offline_credential"
-    token, claims_b64, signature = parts
-    try:
-        claims = json.loads(b64url_decode(claims_b64))
-    except ValueError:
+    token, compartment, exp_s, nonce, signature = parts
+    if not exp_s.isdigit() or not compartment or not nonce:
         return "bad_credential"
-    if not isinstance(claims, dict) or not isinstance(claims.get("kid"), str):
-        return "bad_credential"
-    reason = keyring.verify(claims["kid"], signature, claims_b64.encode())
-    if reason:
-        return reason
-    if claims.get("l") != locker_id:
-        return "wrong_locker"
-    if not isinstance(claims.get("exp"), int) or now_ms > claims["exp"]:
+    deposit = deposit_of(compartment)
+    if deposit is None:
+        return "not_deposited"
+    signed = "\n".join((OFFLINE_QR_DOMAIN, locker_id, deposit, compartment, exp_s, nonce)).encode()
+    if not any(keyring.verify(kid, signature, signed) is None for kid in keyring.keys):
+        return "bad_signature"
+    if now_ms > int(exp_s) * 1000:
         return "expired"
-    if not isinstance(claims.get("c"), str) or not isinstance(claims.get("n"), str):
-        return "bad_credential"
-    return OfflineCredential(token, locker_id, claims["c"], claims["exp"], claims["n"])
+    return OfflineCredential(token, compartment, int(exp_s) * 1000, nonce, deposit)
+
+
+def check_command_fields(message: dict[str, Any]) -> bool:
+    """The type-specific fields an executed command needs (after its signature was verified)."""
+    if message["type"] == "unlock":
+        return isinstance(message.get("compartment"), str) and isinstance(message.get("purpose"), str)
+    if message["type"] == "pin_verifier":
+        verifier = message.get("verifier")
+        return (
+            all(isinstance(message.get(k), str) for k in ("compartment", "deposit", "nonce"))
+            and isinstance(message.get("until"), int)
+            and isinstance(verifier, dict)
+            and verifier.get("kdf") == "scrypt"
+            and all(isinstance(verifier.get(k), int) for k in ("n", "r", "p"))
+            and isinstance(verifier.get("salt"), str)
+            and isinstance(verifier.get("pin"), str)
+        )
+    return True
+
+
+def pin_matches(verifier: dict[str, Any], code: str) -> bool:
+    """Does an 8-digit PIN (``pin``) or PIN + phone digits (``pinPhone``) match this slow salted hash?"""
+    expected = verifier.get("pinPhone" if len(code) > 8 else "pin")
+    if not isinstance(expected, str):
+        return False
+    try:
+        derived = hashlib.scrypt(
+            code.encode(),
+            salt=b64url_decode(verifier["salt"]),
+            n=int(verifier["n"]),
+            r=int(verifier["r"]),
+            p=int(verifier["p"]),
+            dklen=32,
+            maxmem=256 * 1024 * 1024,
+        )
+    except (ValueError, KeyError, TypeError):
+        return False
+    return hmac.compare_digest(derived, b64url_decode(expected))

@@ -111,6 +111,8 @@ def register(clerk: Api, **overrides: Any) -> dict[str, Any]:
         "citizenName": "Maria Ionescu",
         "phone": f"072{uuid.uuid4().int % 10**7:07d}",
         "documents": "Certificat de atestare fiscală",
+        "smsConsent": True,
+        "lockerConsent": True,
     }
     body.update(overrides)
     reply = clerk.post("/api/requests", body)

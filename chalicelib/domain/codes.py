@@ -7,6 +7,7 @@ copy of the tables alone cannot be turned back into working codes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -29,6 +30,11 @@ def new_token() -> str:
 def keyed_hash(pepper: bytes, kind: str, value: str) -> str:
     """Hex HMAC of ``kind:value``; kinds keep a PIN and a token with equal text apart."""
     return hmac.new(pepper, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def b64url(data: bytes) -> str:
+    """base64url without padding, as every signature and hash in the locker protocol is written."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def looks_like_pin(code: str) -> bool:

@@ -32,12 +32,13 @@ _TRANSITIONS: dict[str, tuple[tuple[Status, ...], Status]] = {
     "deposit_confirmed": ((Status.RESERVED,), Status.IN_LOCKER),
     "deposit_aborted": ((Status.RESERVED,), Status.READY),
     "collect_from_locker": ((Status.IN_LOCKER,), Status.COLLECTED),
-    "collect_at_counter": ((Status.READY, Status.EXPIRED, Status.RETURNED), Status.COLLECTED),
+    # An expired request's documents are still in the locker: staff retrieve them first (-> returned).
+    "collect_at_counter": ((Status.READY, Status.RETURNED), Status.COLLECTED),
     "expire": ((Status.IN_LOCKER,), Status.EXPIRED),
     # Staff take documents back: expired ones, or ones still waiting that must not be handed out.
     "retrieve_started": ((Status.EXPIRED, Status.IN_LOCKER), Status.EXPIRED),
     "returned": ((Status.EXPIRED, Status.IN_LOCKER), Status.RETURNED),
-    "cancel": ((Status.REGISTERED, Status.READY, Status.RESERVED, Status.EXPIRED), Status.CANCELLED),
+    "cancel": ((Status.REGISTERED, Status.READY, Status.RESERVED), Status.CANCELLED),
 }
 
 _LABELS_RO = {
@@ -60,6 +61,12 @@ def next_status(current: Status | str, action: str) -> Status:
     """The status after ``action``; raises IllegalTransition with a reason a clerk can act on."""
     current = Status(current)
     allowed, target = _TRANSITIONS[action]
+    if current == Status.EXPIRED and action in ("collect_at_counter", "cancel"):
+        raise IllegalTransition(
+            "Documentele sunt încă în dulap. Scoateți-le întâi („Retrage din dulap”); "
+            "după ce ușa se închide, cererea poate fi predată la ghișeu sau anulată.",
+            f"Action '{action}' needs the documents out of the locker first: retrieve them.",
+        )
     if current not in allowed:
         wanted = ", ".join(label_ro(s) for s in allowed)
         raise IllegalTransition(

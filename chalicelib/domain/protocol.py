@@ -16,8 +16,10 @@ from .errors import InvalidInput
 
 VERSION = 1
 EVENT_TYPES = ("scan", "pin", "door_opened", "door_closed", "ack", "fault", "heartbeat", "offline_pickup")
+CODE_EVENTS = ("scan", "pin")
+STALE_AFTER_MS = 30_000  # a code typed or scanned longer ago than this was typed in front of nobody now
 PURPOSES = ("deposit", "pickup", "retrieve", "service")
-REJECT_REASONS = ("invalid_code", "expired", "used", "locked_out")
+REJECT_REASONS = ("invalid_code", "expired", "used", "locked_out", "stale", "slow_down", "need_phone_digits")
 ACK_RESULTS = ("executed", "rejected", "duplicate")
 MAX_EVENT_BYTES = 8 * 1024
 
@@ -26,7 +28,19 @@ REJECT_MESSAGES_RO = {
     "expired": "Codul a expirat. Documentele vă așteaptă la Registratură.",
     "used": "Codul a fost deja folosit. Pentru ajutor, mergeți la Registratură.",
     "locked_out": "Tastatura este blocată temporar. Puteți scana codul QR sau reveniți mai târziu.",
+    "stale": "Codul a ajuns prea târziu. Tastați sau scanați din nou codul.",
+    "slow_down": "Prea multe coduri greșite. Așteptați {seconds} secunde, apoi tastați din nou PIN-ul.",
+    "need_phone_digits": "Tastați PIN-ul urmat de ultimele 4 cifre ale telefonului la care ați primit SMS-ul.",
 }
+
+
+def is_stale(event_ts: int, now_ms: int, clock_offset_ms: int | None) -> bool:
+    """True when a code event is older than ``STALE_AFTER_MS`` by the backend's clock.
+
+    ``clock_offset_ms`` is the locker's clock minus ours, as its heartbeat reports;
+    unknown (None) means the event's ``ts`` is taken as it is.
+    """
+    return now_ms - (event_ts - (clock_offset_ms or 0)) > STALE_AFTER_MS
 
 
 def signed_bytes(message: dict[str, Any]) -> bytes:
@@ -55,21 +69,27 @@ def unlock_command(
     return message
 
 
-def reject_command(locker: str, reason: str, re: str, now_ms: int, ttl_s: int, kid: str) -> dict[str, Any]:
+def reject_command(
+    locker: str, reason: str, re: str, now_ms: int, ttl_s: int, kid: str, retry_after_s: int | None = None
+) -> dict[str, Any]:
+    """A ``reject`` answering event ``re``; ``slow_down`` carries the seconds to wait (``retryAfter``)."""
     if reason not in REJECT_REASONS:
         raise ValueError(reason)
-    return {
+    message: dict[str, Any] = {
         "v": VERSION,
         "id": uuid.uuid4().hex,
         "type": "reject",
         "locker": locker,
         "re": re,
         "reason": reason,
-        "message": REJECT_MESSAGES_RO[reason],
+        "message": REJECT_MESSAGES_RO[reason].format(seconds=retry_after_s or 0),
         "iat": now_ms,
         "exp": now_ms + ttl_s * 1000,
         "kid": kid,
     }
+    if retry_after_s is not None:
+        message["retryAfter"] = retry_after_s
+    return message
 
 
 def revoke_command(locker: str, nonces: list[str], now_ms: int, ttl_s: int, kid: str) -> dict[str, Any]:
@@ -80,6 +100,38 @@ def revoke_command(locker: str, nonces: list[str], now_ms: int, ttl_s: int, kid:
         "type": "revoke",
         "locker": locker,
         "nonces": list(nonces),
+        "iat": now_ms,
+        "exp": now_ms + ttl_s * 1000,
+        "kid": kid,
+    }
+
+
+def pin_verifier_command(
+    locker: str,
+    compartment: str,
+    deposit: str,
+    nonce: str,
+    expires_at: int,
+    verifier: dict[str, Any],
+    now_ms: int,
+    ttl_s: int,
+    kid: str,
+) -> dict[str, Any]:
+    """Lets the locker check this compartment's PIN while offline, for the deposit ``deposit`` only.
+
+    Sent after each deposit, reissue and deadline extension; a newer one for the
+    same compartment replaces the older.
+    """
+    return {
+        "v": VERSION,
+        "id": uuid.uuid4().hex,
+        "type": "pin_verifier",
+        "locker": locker,
+        "compartment": compartment,
+        "deposit": deposit,
+        "nonce": nonce,
+        "until": expires_at,
+        "verifier": verifier,
         "iat": now_ms,
         "exp": now_ms + ttl_s * 1000,
         "kid": kid,

@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from ..domain.errors import DependencyDown
-from ..domain.protocol import reject_command, revoke_command, unlock_command
-from ..storage.models import CommandRecord, ttl_at
+from ..domain.protocol import pin_verifier_command, reject_command, revoke_command, unlock_command
+from ..storage.models import CommandRecord, CredentialRecord, ttl_at
 from .deps import Deps
 
 log = logging.getLogger(__name__)
@@ -22,13 +22,38 @@ def build_unlock(deps: Deps, locker: str, compartment: str, purpose: str, re: st
     return message
 
 
-def build_reject(deps: Deps, locker: str, reason: str, re: str) -> dict[str, Any]:
-    message = reject_command(locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid)
+def build_reject(deps: Deps, locker: str, reason: str, re: str, retry_after_s: int | None = None) -> dict[str, Any]:
+    message = reject_command(
+        locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid, retry_after_s
+    )
     message["sig"] = deps.signer.sign(message)
     return message
 
 
+def send_pin_verifier(deps: Deps, credential: CredentialRecord) -> None:
+    """Give the locker the offline verifier of a PIN credential; a lost one only means no offline PIN pickup."""
+    if not credential.verifier or not credential.deposit_cmd or not credential.offline_nonce:
+        return
+    message = pin_verifier_command(
+        credential.locker_id,
+        credential.compartment,
+        credential.deposit_cmd,
+        credential.offline_nonce,
+        int(credential.expires_at),
+        dict(credential.verifier),
+        deps.now(),
+        deps.settings.command_ttl_seconds,
+        deps.signer.kid,
+    )
+    message["sig"] = deps.signer.sign(message)
+    try:
+        publish(deps, message)
+    except DependencyDown:
+        log.warning("PIN verifier for %s not delivered; offline PIN pickup unavailable there", credential.locker_id)
+
+
 def build_revoke(deps: Deps, locker: str, nonces: list[str]) -> dict[str, Any]:
+    """A ``revoke`` command; callers send at most ``REVOKE_BATCH`` nonces in one."""
     message = revoke_command(locker, nonces, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid)
     message["sig"] = deps.signer.sign(message)
     return message

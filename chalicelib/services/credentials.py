@@ -7,17 +7,21 @@ import hashlib
 import hmac
 import json
 import os
-import uuid
+import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pynamodb.exceptions import PutError
 
-from ..domain.codes import keyed_hash, new_pin, new_token
+from ..domain.codes import b64url, keyed_hash, new_pin, new_token
+from ..domain.keypad import PHONE_DIGITS
 from ..storage.models import CredentialRecord, ttl_at
 from .deps import Deps
 
 KEEP_AFTER_EXPIRY_S = 30 * 86_400
+NONCE_BYTES = 6  # 8 characters: unique enough per locker, and every character makes the QR denser
+OFFLINE_QR_DOMAIN = "eps2-offline-1"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class IssuedCodes:
     token: str
     pin_key: str
     token_key: str
+    nonce: str
+    verifier: dict[str, Any]
 
 
 def discard_codes(codes: IssuedCodes) -> None:
@@ -42,40 +48,87 @@ def token_key(deps: Deps, token: str) -> str:
     return f"qr#{keyed_hash(deps.pepper, 'qr', token)}"
 
 
-def issue_codes(deps: Deps, request_id: str, locker_id: str, compartment: str, expires_at: int) -> IssuedCodes:
+def phone_digits_key(deps: Deps, request_id: str, digits: str) -> str:
+    """Keyed hash of the phone's last four digits, bound to the request (checked when a keypad is under attack)."""
+    return keyed_hash(deps.pepper, "phone4", f"{request_id}:{digits}")
+
+
+def issue_codes(
+    deps: Deps,
+    request_id: str,
+    locker_id: str,
+    compartment: str,
+    expires_at: int,
+    deposit_cmd: str,
+    phone: str | None,
+) -> IssuedCodes:
     """Create a PIN unique among the locker's live PINs and a fresh QR token; both expire at the deadline.
 
-    The QR credential also keeps the PIN sealed with a key derived from the token,
-    so the citizen's QR page can show the PIN while staff and a table dump cannot.
+    Both are bound to the deposit that filled the compartment (``deposit_cmd``) and
+    share one offline nonce, so one offline opening uses up both. The QR credential
+    also keeps the PIN sealed with a key derived from the token, so the citizen's
+    QR page can show the PIN while staff and a table dump cannot.
     """
     token = new_token()
     tkey = token_key(deps, token)
+    nonce = secrets.token_urlsafe(NONCE_BYTES)
+    digits = phone_last_digits(phone)
     for _ in range(20):
         pin = new_pin()
         pkey = pin_key(deps, locker_id, pin)
+        record = _credential(pkey, request_id, locker_id, compartment, expires_at, tkey, deposit_cmd, nonce)
+        record.phone_digits = phone_digits_key(deps, request_id, digits) if digits else None
+        record.verifier = pin_verifier(pin, digits, deps.settings.offline_pin_kdf_n)
         try:
-            _credential(pkey, request_id, locker_id, compartment, expires_at, tkey).save(
-                condition=CredentialRecord.code_key.does_not_exist()
-            )
+            record.save(condition=CredentialRecord.code_key.does_not_exist())
         except PutError:
             continue  # another live request holds this PIN at this locker
         break
     else:
         raise RuntimeError("could not find a free PIN")
-    qr = _credential(tkey, request_id, locker_id, compartment, expires_at, pkey)
-    nonce = uuid.uuid4().hex
-    qr_content = f"{token}.{offline_credential(deps, locker_id, compartment, expires_at, nonce)}"
-    qr.offline_nonce = nonce
+    qr = _credential(tkey, request_id, locker_id, compartment, expires_at, pkey, deposit_cmd, nonce)
+    qr_content = offline_qr(deps, token, locker_id, deposit_cmd, compartment, expires_at, nonce)
     qr.sealed_pin = _seal(deps, token, json.dumps({"pin": pin, "qr": qr_content}))
     qr.save(condition=CredentialRecord.code_key.does_not_exist())
-    return IssuedCodes(pin, token, pkey, tkey)
+    return IssuedCodes(pin, token, pkey, tkey, nonce, record.verifier)
 
 
-def offline_credential(deps: Deps, locker_id: str, compartment: str, expires_at: int, nonce: str) -> str:
-    """``<claims>.<signature>``: lets the locker open this compartment once while it cannot reach us."""
-    claims = {"l": locker_id, "c": compartment, "exp": expires_at, "n": nonce, "kid": deps.signer.kid}
-    claims_b64 = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
-    return f"{claims_b64}.{deps.signer.sign_bytes(claims_b64.encode())}"
+def phone_last_digits(phone: str | None) -> str | None:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else None
+
+
+def pin_verifier(pin: str, phone_digits: str | None, cost_n: int) -> dict[str, Any]:
+    """What the locker needs to check a PIN while offline: slow salted hashes, never the PIN.
+
+    ``pin`` verifies the 8 digits alone; ``pinPhone`` the 8 digits followed by the
+    phone's last four, which the locker asks for while its keypad is under attack.
+    """
+    salt = os.urandom(16)
+    verifier: dict[str, Any] = {"kdf": "scrypt", "n": cost_n, "r": 8, "p": 1, "salt": b64url(salt)}
+    verifier["pin"] = b64url(hashlib.scrypt(pin.encode(), salt=salt, n=cost_n, r=8, p=1, dklen=32))
+    if phone_digits:
+        secret = (pin + phone_digits).encode()
+        verifier["pinPhone"] = b64url(hashlib.scrypt(secret, salt=salt, n=cost_n, r=8, p=1, dklen=32))
+    return verifier
+
+
+def offline_qr(
+    deps: Deps, token: str, locker_id: str, deposit_cmd: str, compartment: str, expires_at: int, nonce: str
+) -> str:
+    """The QR text: ``<token>.<compartment>.<exp s>.<nonce>.<signature>`` (docs/locker-protocol.md).
+
+    The signature also covers the locker and the deposit command, which the QR does
+    not carry (the locker knows both), so the code stays small and opens nothing
+    once the compartment has been emptied and filled again.
+    """
+    exp_s = str(expires_at // 1000)
+    signed = offline_signed_bytes(locker_id, deposit_cmd, compartment, exp_s, nonce)
+    return ".".join((token, compartment, exp_s, nonce, deps.signer.sign_bytes(signed)))
+
+
+def offline_signed_bytes(locker_id: str, deposit_cmd: str, compartment: str, exp_s: str, nonce: str) -> bytes:
+    return "\n".join((OFFLINE_QR_DOMAIN, locker_id, deposit_cmd, compartment, exp_s, nonce)).encode()
 
 
 def _seal_key(deps: Deps, token: str) -> bytes:
@@ -87,6 +140,11 @@ def _seal(deps: Deps, token: str, pin: str) -> str:
     return base64.b64encode(nonce + AESGCM(_seal_key(deps, token)).encrypt(nonce, pin.encode(), None)).decode()
 
 
+def reseal(deps: Deps, token: str, content: str) -> str:
+    """Seal new page content (the PIN and the QR text) under the token's key."""
+    return _seal(deps, token, content)
+
+
 def unseal(deps: Deps, token: str, credential: CredentialRecord) -> dict[str, str]:
     """The PIN and full QR content, readable only with the token from the citizen's link."""
     if not credential.sealed_pin:
@@ -96,7 +154,14 @@ def unseal(deps: Deps, token: str, credential: CredentialRecord) -> dict[str, st
 
 
 def _credential(
-    key: str, request_id: str, locker_id: str, compartment: str, expires_at: int, sibling: str
+    key: str,
+    request_id: str,
+    locker_id: str,
+    compartment: str,
+    expires_at: int,
+    sibling: str,
+    deposit_cmd: str,
+    nonce: str,
 ) -> CredentialRecord:
     return CredentialRecord(
         code_key=key,
@@ -105,6 +170,8 @@ def _credential(
         locker_id=locker_id,
         compartment=compartment,
         expires_at=expires_at,
+        deposit_cmd=deposit_cmd,
+        offline_nonce=nonce,
         ttl=ttl_at(expires_at // 1000 + KEEP_AFTER_EXPIRY_S),
     )
 

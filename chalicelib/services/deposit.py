@@ -22,13 +22,13 @@ from ..domain.errors import (
     RequestChanged,
 )
 from ..domain.lifecycle import Status, next_status
-from ..storage.models import LockerItem, RequestRecord
+from ..storage.models import CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
-from .commands import build_unlock, command_record, publish
+from .commands import build_unlock, command_record, publish, send_pin_verifier
 from .credentials import discard_codes, issue_codes, revoke_codes
 from .deps import Deps
 from .lockers import compartment_key, is_online, load_locker_items, push_revocations, revocation_item
-from .notify import notify_pickup
+from .notify import current_contact, notify_pickup
 from .requests import load_request
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,12 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
     next_status(record.status, "reserve")
     if not record.locker_consent:
         raise IllegalTransition("Solicitantul a ales ridicarea de la ghișeu.", "citizen chose the counter")
+    if not record.sms_consent:
+        raise IllegalTransition(
+            "Solicitantul nu a acceptat SMS-uri, deci nu poate primi codul de ridicare. "
+            "Trimiteți cererea la ghișeu („Predare la ghișeu”).",
+            "the citizen did not consent to SMS, so the pickup code cannot reach them: use the counter path",
+        )
     meta, compartments, _ = load_locker_items(locker_id)
     if not is_online(deps, meta):
         raise LockerOffline(
@@ -177,7 +183,16 @@ def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
         )
     assert record.locker_id and record.compartment
     old_key = record.qr_key
-    codes = issue_codes(deps, record.id, record.locker_id, record.compartment, int(record.deadline))
+    contact = current_contact(deps, record.id)
+    codes = issue_codes(
+        deps,
+        record.id,
+        record.locker_id,
+        record.compartment,
+        int(record.deadline),
+        record.deposit_cmd or "",
+        contact.phone if contact else None,
+    )
     now = deps.now()
     try:
         with TransactWrite(connection=deps.connection) as tx:
@@ -200,4 +215,5 @@ def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
             log.warning("revocation for %s will reach the locker at its next connection", record.locker_id)
     record = load_request(record.id)
     notify_pickup(deps, record, codes.pin, codes.token)
+    send_pin_verifier(deps, CredentialRecord.get(codes.pin_key))
     return record

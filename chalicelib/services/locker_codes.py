@@ -1,8 +1,11 @@
 """A code at the locker: a scanned QR token or a typed PIN, answered with ``unlock`` or ``reject``.
 
 The hot path takes three DynamoDB round trips: the event claim, one
-TransactGet (credential and keypad state) and one TransactWrite (codes used,
-request updated, command recorded, audit), then one MQTT publish.
+TransactGet (credential, keypad state and the locker's clock offset) and one
+TransactWrite (codes used, request updated, command recorded, audit), then one
+MQTT publish. A code event older than ``STALE_AFTER_MS`` is refused (``stale``):
+nobody may be standing at the locker any more. The keypad policy (slow-down,
+phone digits under attack) is ``domain/keypad.py``.
 """
 
 from __future__ import annotations
@@ -12,33 +15,48 @@ from typing import cast
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from ..domain.codes import looks_like_pin
-from ..domain.keypad import KeypadState, register_failure
+from ..domain.keypad import register_failure, split_code
 from ..domain.lifecycle import Status
-from ..domain.protocol import LockerEvent
+from ..domain.protocol import LockerEvent, is_stale
 from ..storage.models import CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_reject, build_unlock, command_record, publish
-from .credentials import pin_key, token_key
+from .credentials import phone_digits_key, pin_key, token_key
 from .deps import Deps
-from .lockers import KEYPAD
+from .lockers import KEYPAD, META, keypad_state
 
 
 def on_code(deps: Deps, event: LockerEvent) -> str:
+    """Answer one ``scan`` or ``pin`` with exactly one ``unlock`` or ``reject`` (``re`` = the event's id)."""
     code = (event.code or "").strip()
     is_pin = event.type == "pin"
+    typed = split_code(code) if is_pin else None
     key = None
-    if is_pin and looks_like_pin(code):
-        key = pin_key(deps, event.locker, code)
+    if typed:
+        key = pin_key(deps, event.locker, typed[0])
     elif not is_pin and code:
         key = token_key(deps, code.split(".", 1)[0])
-    credential, keypad = _read(deps, key, event.locker if is_pin else None)
+    credential, keypad_item, meta = _read(deps, key, event.locker, with_keypad=is_pin)
     now = deps.now()
-    if is_pin and keypad is not None and (keypad.locked_until or 0) > now:
-        return _reject(deps, event, "locked_out")
-    if credential is None or credential.locker_id != event.locker or credential.revoked:
+    if is_stale(event.ts, now, _offset(meta)):
+        return _reject(deps, event, "stale")
+    keypad = keypad_state(keypad_item)
+    if is_pin:
+        if keypad.wait_seconds(now):
+            return _reject(deps, event, "slow_down", keypad.wait_seconds(now))
+        if typed is None:
+            return _reject(deps, event, "invalid_code")
+        if typed[1] is None and keypad.under_attack(now):
+            return _reject(deps, event, "need_phone_digits")
+    wrong_phone = bool(
+        typed
+        and typed[1] is not None
+        and credential is not None
+        and credential.phone_digits != phone_digits_key(deps, credential.request_id, typed[1])
+    )
+    if credential is None or credential.locker_id != event.locker or credential.revoked or wrong_phone:
         if is_pin:
-            _count_failure(deps, event.locker, keypad)
+            _count_failure(deps, event.locker, keypad_item)
         return _reject(deps, event, "invalid_code")
     if credential.used_at:
         return _reject(deps, event, "used")
@@ -86,13 +104,23 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     return "unlock"
 
 
-def _read(deps: Deps, key: str | None, keypad_of: str | None) -> tuple[CredentialRecord | None, LockerItem | None]:
-    if key is None and keypad_of is None:
-        return None, None
+def _read(
+    deps: Deps, key: str | None, locker_id: str, with_keypad: bool
+) -> tuple[CredentialRecord | None, LockerItem | None, LockerItem | None]:
+    """One round trip: the credential, the keypad state (PINs only) and the locker's clock offset."""
     with TransactGet(connection=deps.connection) as tg:
         cred_future = tg.get(CredentialRecord, key) if key else None
-        keypad_future = tg.get(LockerItem, keypad_of, KEYPAD) if keypad_of else None
-    return cast(CredentialRecord | None, _value(cred_future)), cast(LockerItem | None, _value(keypad_future))
+        keypad_future = tg.get(LockerItem, locker_id, KEYPAD) if with_keypad else None
+        meta_future = tg.get(LockerItem, locker_id, META)
+    return (
+        cast(CredentialRecord | None, _value(cred_future)),
+        cast(LockerItem | None, _value(keypad_future)),
+        cast(LockerItem | None, _value(meta_future)),
+    )
+
+
+def _offset(meta: LockerItem | None) -> int | None:
+    return None if meta is None or meta.clock_offset_ms is None else int(meta.clock_offset_ms)
 
 
 def _value(future: object) -> object:
@@ -104,8 +132,8 @@ def _value(future: object) -> object:
         return None
 
 
-def _reject(deps: Deps, event: LockerEvent, reason: str) -> str:
-    publish(deps, build_reject(deps, event.locker, reason, event.id))
+def _reject(deps: Deps, event: LockerEvent, reason: str, retry_after_s: int | None = None) -> str:
+    publish(deps, build_reject(deps, event.locker, reason, event.id, retry_after_s))
     return f"reject:{reason}"
 
 
@@ -113,13 +141,7 @@ def _count_failure(deps: Deps, locker_id: str, keypad: LockerItem | None) -> Non
     """One wrong PIN; a read-modify-write guarded by a revision so concurrent failures all count."""
     now = deps.now()
     for _ in range(5):
-        state = KeypadState(
-            failures=[int(t) for t in keypad.failures or []] if keypad else [],
-            locked_until=int(keypad.locked_until or 0) if keypad else 0,
-            lockouts=int(keypad.lockouts or 0) if keypad else 0,
-            last_lockout_at=int(keypad.last_lockout_at or 0) if keypad else 0,
-        )
-        new_state, locked = register_failure(state, now)
+        new_state, attack_began = register_failure(keypad_state(keypad), now)
         revision = int(keypad.revision or 0) if keypad else 0
         item = LockerItem(locker_id=locker_id, item=KEYPAD)
         condition = LockerItem.revision == revision if keypad else LockerItem.item.does_not_exist()
@@ -127,9 +149,8 @@ def _count_failure(deps: Deps, locker_id: str, keypad: LockerItem | None) -> Non
             item.update(
                 actions=[
                     LockerItem.failures.set(new_state.failures),
-                    LockerItem.locked_until.set(new_state.locked_until),
-                    LockerItem.lockouts.set(new_state.lockouts),
-                    LockerItem.last_lockout_at.set(new_state.last_lockout_at),
+                    LockerItem.last_failure_at.set(new_state.last_failure_at),
+                    LockerItem.attack_until.set(new_state.attack_until),
                     LockerItem.revision.set(revision + 1),
                 ],
                 condition=condition,
@@ -140,13 +161,13 @@ def _count_failure(deps: Deps, locker_id: str, keypad: LockerItem | None) -> Non
             except LockerItem.DoesNotExist:
                 keypad = None
             continue
-        if locked:
+        if attack_began:
             audit_entry(
                 locker_subject(locker_id),
                 f"locker:{locker_id}",
-                "keypad_locked",
+                "keypad_attack",
                 now,
-                until=new_state.locked_until,
-                lockouts=new_state.lockouts,
+                until=new_state.attack_until,
+                failures=new_state.failures,
             ).save()
         return

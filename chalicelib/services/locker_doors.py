@@ -13,19 +13,22 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ..domain.keypad import split_code
 from ..domain.lifecycle import Status
 from ..domain.protocol import LockerEvent
 from ..storage.models import CommandRecord, CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
-from .credentials import discard_codes, issue_codes, token_key
+from .commands import send_pin_verifier
+from .credentials import discard_codes, issue_codes, pin_key, token_key
 from .deposit import release_compartment
 from .deps import Deps
 from .lockers import compartment_key
-from .notify import notify, notify_pickup, sms_context
+from .notify import current_contact, notify, notify_pickup, sms_context
 from .requests import close_actions, load_request, schedule_contact_erasure
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
+OFFLINE_CMD_PREFIX = "offline-"  # the agent's label for a door it opened offline: offline-<nonce>
 
 
 def on_door(deps: Deps, event: LockerEvent) -> str:
@@ -44,12 +47,17 @@ def on_door(deps: Deps, event: LockerEvent) -> str:
         return "unknown_compartment"
     if door == "open" or not event.cmd:
         return "door_state" if fresh else "stale"
+    if event.cmd.startswith(OFFLINE_CMD_PREFIX):
+        return _offline_door_cycle(deps, event)
     try:
         command = CommandRecord.get(event.cmd)
     except CommandRecord.DoesNotExist:
         return "unknown_command"
     if command.locker_id != event.locker or command.compartment != event.compartment or not command.request_id:
         return "door_state"
+    if command.purpose == "service":  # staff freeing a compartment held by a closed request
+        freed = _release_if_closed(deps, event.locker, event.compartment, command.request_id)
+        return "released" if freed else "door_state"
     request = load_request(command.request_id)
     actor = f"locker:{event.locker}"
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
@@ -66,6 +74,8 @@ def _update_door(deps: Deps, event: LockerEvent, door: str) -> bool | None:
     """Apply the door state if this event is newer than the last applied one (boot/seq order)."""
     item = LockerItem(locker_id=event.locker, item=compartment_key(event.compartment or ""))
     actions: list[Action] = [LockerItem.door.set(door), LockerItem.door_ts.set(event.ts)]
+    if door == "closed" and event.cmd:
+        actions.append(LockerItem.closed_cmd.set(event.cmd))
     if event.boot is not None:
         actions.append(LockerItem.door_boot.set(event.boot))
     if event.seq is not None:
@@ -90,7 +100,16 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
     now = deps.now()
     deadline = now + deps.settings.pickup_days * DAY_MS
     assert request.locker_id and request.compartment
-    codes = issue_codes(deps, request.id, request.locker_id, request.compartment, deadline)
+    contact = current_contact(deps, request.id)
+    codes = issue_codes(
+        deps,
+        request.id,
+        request.locker_id,
+        request.compartment,
+        deadline,
+        request.deposit_cmd or "",
+        contact.phone if contact else None,
+    )
     try:
         with TransactWrite(connection=deps.connection) as tx:
             tx.update(
@@ -122,6 +141,7 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
         return "stale"
     request = load_request(request.id)
     notify_pickup(deps, request, codes.pin, codes.token)
+    send_pin_verifier(deps, CredentialRecord.get(codes.pin_key))
     return "in_locker"
 
 
@@ -232,19 +252,129 @@ def on_fault(deps: Deps, event: LockerEvent) -> str:
 
 
 def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
-    """The locker opened offline with a backend-signed credential; reconcile the request to ``collected``."""
-    key = token_key(deps, (event.code or "").split(".", 1)[0])
+    """The locker opened offline with a PIN or a signed QR credential; reconcile the request to ``collected``.
+
+    Nothing is trusted from the event alone: the credential must belong to this
+    locker, this compartment and the deposit now in it, and be unexpired (at the
+    event's time), unrevoked and unused. Anything else is a security fault for
+    staff and changes nothing. The compartment is freed by the door cycle of the
+    offline opening (``cmd`` = ``offline-<nonce>``), whichever arrives first.
+    """
+    raw = event.raw or {}
+    code = (event.code or "").strip()
+    typed = split_code(code)
+    key = pin_key(deps, event.locker, typed[0]) if typed else token_key(deps, code.split(".", 1)[0])
     try:
-        credential = CredentialRecord.get(key)
+        credential = CredentialRecord.get(key, consistent_read=True)
     except CredentialRecord.DoesNotExist:
-        return "unknown_credential"
+        return _security_fault(deps, event, "unknown_credential")
     request = load_request(credential.request_id)
-    if request.status != Status.IN_LOCKER.value or credential.compartment != event.compartment:
-        return "stale"
+    problem = _offline_problem(credential, request, event, raw.get("deposit"))
+    if problem:
+        return _security_fault(deps, event, problem, request.id)
+    now = deps.now()
+    nonce = credential.offline_nonce or ""
     try:
-        credential.update(actions=[CredentialRecord.used_at.set(event.ts)])
-    except UpdateError:
-        log.warning("could not mark offline credential used")
-    return _closed_after(
-        deps, request, f"locker:{event.locker}", "collect_from_locker", Status.IN_LOCKER, Status.COLLECTED
+        with TransactWrite(connection=deps.connection) as tx:
+            for code_key in filter(None, (credential.code_key, credential.sibling)):
+                tx.update(
+                    CredentialRecord(code_key=code_key),
+                    actions=[CredentialRecord.used_at.set(event.ts)],
+                    condition=CredentialRecord.used_at.does_not_exist() & (CredentialRecord.revoked == False),  # noqa: E712
+                )
+            tx.update(
+                request,
+                actions=[
+                    RequestRecord.status.set(Status.COLLECTED.value),
+                    RequestRecord.updated_at.set(now),
+                    *close_actions(deps, "locker"),
+                ],
+                condition=RequestRecord.status == Status.IN_LOCKER.value,
+            )
+            tx.update(
+                LockerItem(locker_id=event.locker, item=compartment_key(credential.compartment)),
+                actions=[LockerItem.release_on.set(OFFLINE_CMD_PREFIX + nonce)],
+                condition=LockerItem.request_id == request.id,
+            )
+            tx.save(
+                audit_entry(
+                    request_subject(request.id),
+                    f"locker:{event.locker}",
+                    "collect_from_locker",
+                    now,
+                    **{"from": "in_locker", "to": "collected", "offline": True, "at": event.ts},
+                )
+            )
+    except TransactWriteError:
+        return _security_fault(deps, event, "credential_changed", request.id)
+    _release_if_closed(deps, event.locker, credential.compartment, request.id)
+    if deps.settings.collected_sms_enabled:
+        notify(deps, request, "collected", sms_context(deps, request, at_ms=event.ts))
+    schedule_contact_erasure(deps, request.id)
+    return Status.COLLECTED.value
+
+
+def _offline_problem(
+    credential: CredentialRecord, request: RequestRecord, event: LockerEvent, deposit: object
+) -> str | None:
+    if credential.locker_id != event.locker:
+        return "wrong_locker"
+    if credential.compartment != event.compartment or request.compartment != event.compartment:
+        return "wrong_compartment"
+    if not credential.deposit_cmd or credential.deposit_cmd != request.deposit_cmd:
+        return "wrong_deposit"
+    if deposit is not None and deposit != credential.deposit_cmd:
+        return "wrong_deposit"
+    if credential.revoked:
+        return "revoked"
+    if credential.used_at:
+        return "used"
+    if event.ts > credential.expires_at:
+        return "expired"
+    if request.status != Status.IN_LOCKER.value:
+        return "not_in_locker"
+    return None
+
+
+def _security_fault(deps: Deps, event: LockerEvent, why: str, request_id: str | None = None) -> str:
+    audit_entry(
+        locker_subject(event.locker),
+        f"locker:{event.locker}",
+        "security_fault",
+        deps.now(),
+        reason=f"offline_pickup_{why}",
+        compartment=event.compartment,
+        request=request_id,
+    ).save()
+    log.warning("offline pickup refused at %s: %s", event.locker, why)
+    return f"security_fault:{why}"
+
+
+def _offline_door_cycle(deps: Deps, event: LockerEvent) -> str:
+    """The door of an offline opening closed: free the compartment if the pickup was accepted."""
+    try:
+        item = LockerItem.get(event.locker, compartment_key(event.compartment or ""), consistent_read=True)
+    except LockerItem.DoesNotExist:
+        return "door_state"
+    if item.release_on != event.cmd or not item.request_id:
+        return "door_state"  # the pickup was refused, or has not arrived yet (it frees on arrival then)
+    return (
+        "released" if _release_if_closed(deps, event.locker, event.compartment or "", item.request_id) else "door_state"
     )
+
+
+def _release_if_closed(deps: Deps, locker_id: str, compartment: str, request_id: str) -> bool:
+    """Free the compartment once its offline opening's door cycle is known to have closed."""
+    item = LockerItem(locker_id=locker_id, item=compartment_key(compartment))
+    try:
+        item.update(
+            actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False), LockerItem.release_on.remove()],
+            condition=(LockerItem.request_id == request_id)
+            & LockerItem.release_on.exists()
+            & (LockerItem.closed_cmd == LockerItem.release_on)
+            & (LockerItem.door == "closed"),
+        )
+    except UpdateError:
+        return False
+    audit_entry(locker_subject(locker_id), "system", "compartment_freed", deps.now(), compartment=compartment).save()
+    return True

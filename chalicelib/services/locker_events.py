@@ -27,6 +27,7 @@ from .lockers import META, push_revocations
 
 log = logging.getLogger(__name__)
 KEEP_EVENTS_S = 365 * 86_400
+MAX_CLOCK_OFFSET_MS = 7 * 86_400_000  # a larger reported offset is nonsense; the event ts is then taken as is
 
 
 def decode_payload(payload: Any) -> Any:
@@ -146,6 +147,9 @@ def on_heartbeat(deps: Deps, event: LockerEvent) -> str:
         actions.append(LockerItem.boot.set(event.boot))
     if isinstance(raw.get("version"), str):
         actions.append(LockerItem.agent_version.set(raw["version"][:32]))
+    offset = raw.get("clockOffsetMs")
+    if isinstance(offset, int) and not isinstance(offset, bool) and abs(offset) <= MAX_CLOCK_OFFSET_MS:
+        actions.append(LockerItem.clock_offset_ms.set(offset))
     try:
         LockerItem(locker_id=event.locker, item=META).update(actions=actions, condition=LockerItem.item.exists())
     except UpdateError:

@@ -10,16 +10,20 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.compartments import SIZES, Compartment
 from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..storage.models import LockerItem
+from ..domain.keypad import KeypadState
+from ..domain.lifecycle import CLOSED_STATUSES
+from ..storage.models import LockerItem, RequestRecord, ttl_at
 from .audit import audit_entry, history, locker_subject
 from .commands import build_revoke, build_unlock, command_record, publish
 from .deps import Deps
 
+CLOSED = {s.value for s in CLOSED_STATUSES}
 META = "#meta"
 KEYPAD = "#keypad"
 REVOKED = "R#"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
 COMPARTMENT_RE = re.compile(r"^[A-Z][0-9]{2}$")
+REVOKE_BATCH = 200  # nonces per revoke command: about 2.4 KB, far below the IoT message limit
 MAX_COMPARTMENTS = 96  # one atomic transaction (DynamoDB allows 100 items) with the meta item and audit
 
 
@@ -42,6 +46,12 @@ def load_locker_items(locker_id: str) -> tuple[LockerItem, list[Compartment], Lo
     if meta is None:
         raise NotFound("Dulapul nu există.", "locker not found")
     return meta, compartments, keypad
+
+
+def keypad_state(item: LockerItem | None) -> KeypadState:
+    if item is None:
+        return KeypadState()
+    return KeypadState(int(item.failures or 0), int(item.last_failure_at or 0), int(item.attack_until or 0))
 
 
 def to_compartment(item: LockerItem) -> Compartment:
@@ -155,12 +165,15 @@ def locker_view(deps: Deps, locker_id: str, with_alerts: bool = False) -> dict[s
         }
         for c in sorted(compartments, key=lambda c: c.id)
     ]
-    view["keypadLockedUntil"] = keypad.locked_until if keypad and (keypad.locked_until or 0) > deps.now() else None
+    state = keypad_state(keypad)
+    now = deps.now()
+    view["keypadLockedUntil"] = state.next_check_at(now) if state.wait_seconds(now) else None
+    view["keypadUnderAttackUntil"] = state.attack_until if state.under_attack(now) else None
     if with_alerts:
         view["alerts"] = [
             h
             for h in history(locker_subject(locker_id), 100)
-            if h["action"] in ("fault", "keypad_locked", "command_timed_out", "malformed_event")
+            if h["action"] in ("fault", "keypad_attack", "command_timed_out", "malformed_event", "security_fault")
         ]
     return view
 
@@ -213,18 +226,77 @@ def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reas
     return message["id"]
 
 
+def held_by_closed_requests(deps: Deps, locker_id: str) -> list[dict[str, Any]]:
+    """Compartments still reserved by a request that is already closed: they serve nobody until freed."""
+    _, compartments, _ = load_locker_items(locker_id)
+    held = [c for c in compartments if c.request_id]
+    if not held:
+        return []
+    records = {r.id: r for r in RequestRecord.batch_get([c.request_id for c in held if c.request_id])}
+    result = []
+    for compartment in sorted(held, key=lambda c: c.id):
+        record = records.get(compartment.request_id or "")
+        if record is None or record.status in CLOSED:
+            result.append(
+                {
+                    "compartment": compartment.id,
+                    "requestId": compartment.request_id,
+                    "registrationNumber": record.registration_number if record else None,
+                    "status": record.status if record else None,
+                    "door": compartment.door,
+                }
+            )
+    return result
+
+
+def free_compartment(deps: Deps, actor: str, locker_id: str, compartment_id: str) -> str:
+    """Open a compartment held by a closed request; it is freed when that door cycle closes (locker_doors)."""
+    held = {h["compartment"]: h for h in held_by_closed_requests(deps, locker_id)}
+    if compartment_id not in held:
+        raise Conflict(
+            "Compartimentul nu este ținut de o cerere închisă; folosiți acțiunile cererii.",
+            "compartment is not held by a closed request",
+        )
+    request_id = held[compartment_id]["requestId"]
+    message = build_unlock(deps, locker_id, compartment_id, "service")
+    now = deps.now()
+    with TransactWrite(connection=deps.connection) as tx:
+        tx.update(
+            LockerItem(locker_id=locker_id, item=compartment_key(compartment_id)),
+            actions=[LockerItem.release_on.set(message["id"])],
+            condition=LockerItem.request_id == request_id,
+        )
+        tx.save(command_record(message, request_id))
+        tx.save(
+            audit_entry(
+                locker_subject(locker_id),
+                actor,
+                "free_compartment",
+                now,
+                compartment=compartment_id,
+                request=request_id,
+                cmd=message["id"],
+            )
+        )
+    publish(deps, message)
+    return message["id"]
+
+
 def revocation_item(locker_id: str, nonce: str, until: int) -> LockerItem:
-    return LockerItem(locker_id=locker_id, item=f"{REVOKED}{nonce}", revoked_until=until)
+    """A revoked offline credential; it expires (TTL) with the credential it refuses."""
+    return LockerItem(
+        locker_id=locker_id, item=f"{REVOKED}{nonce}", revoked_until=until, ttl=ttl_at(until // 1000 + 86_400)
+    )
 
 
 def push_revocations(deps: Deps, locker_id: str) -> int:
-    """Send the locker every revoked offline credential still unexpired; it refuses them from then on."""
+    """Send the locker every revoked offline credential still unexpired, in batches; none is dropped."""
     now = deps.now()
     nonces = [
         item.item[len(REVOKED) :]
         for item in LockerItem.query(locker_id, LockerItem.item.startswith(REVOKED))
         if (item.revoked_until or 0) > now
     ]
-    if nonces:
-        publish(deps, build_revoke(deps, locker_id, nonces[-500:]))
+    for start in range(0, len(nonces), REVOKE_BATCH):
+        publish(deps, build_revoke(deps, locker_id, nonces[start : start + REVOKE_BATCH]))
     return len(nonces)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..domain.sms import BUCHAREST
 from ..storage.models import LockerItem, RequestRecord
 from .credentials import find_by_token, unseal
 from .deps import Deps
 from .lockers import META
+from .pickup_extension import can_extend
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,9 @@ class PickupPage:
     deadline: str = ""
     locker_name: str = ""
     locker_location: str = ""
+    can_extend: bool = False
+    extend_days: int = 0
+    extended: bool = False
 
 
 def pickup_page(deps: Deps, token: str) -> PickupPage:
@@ -32,7 +37,7 @@ def pickup_page(deps: Deps, token: str) -> PickupPage:
     except RequestRecord.DoesNotExist:
         return PickupPage("unknown")
     deadline = datetime.fromtimestamp(credential.expires_at / 1000, BUCHAREST).strftime("%d.%m.%Y, ora %H:%M")
-    base = {"registration_number": request.registration_number, "deadline": deadline}
+    base: dict[str, Any] = {"registration_number": request.registration_number, "deadline": deadline}
     if credential.used_at or request.status == "collected":
         return PickupPage("used", **base)
     if deps.now() > credential.expires_at or request.status != "in_locker":
@@ -49,5 +54,8 @@ def pickup_page(deps: Deps, token: str) -> PickupPage:
         qr_content=sealed.get("qr", token),
         locker_name=name,
         locker_location=location,
+        can_extend=can_extend(deps, request, credential),
+        extend_days=deps.settings.extend_days,
+        extended=bool(request.extended_at),
         **base,
     )

@@ -89,6 +89,7 @@ class RequestRecord(_Base):
     deadline = NumberAttribute(null=True)
     qr_key = UnicodeAttribute(null=True)
     reminder_sent_at = NumberAttribute(null=True)
+    extended_at = NumberAttribute(null=True)  # the citizen moved the pickup deadline (once)
     expiry_notified_at = NumberAttribute(null=True)
     closed_at = NumberAttribute(null=True)
     phone_erased_at = NumberAttribute(null=True)
@@ -139,6 +140,7 @@ class LockerItem(_Base):
     last_seen = NumberAttribute(null=True)
     status_ts = NumberAttribute(null=True)
     agent_version = UnicodeAttribute(null=True)
+    clock_offset_ms = NumberAttribute(null=True)  # the locker's clock minus ours, from its heartbeat
     # compartment
     size = UnicodeAttribute(null=True)
     accessible = BooleanAttribute(null=True)
@@ -149,14 +151,16 @@ class LockerItem(_Base):
     door_boot = UnicodeAttribute(null=True)
     door_seq = NumberAttribute(null=True)
     door_ts = NumberAttribute(null=True)
-    # keypad
-    failures: ListAttribute[Any] = ListAttribute(of=NumberAttribute, null=True)
-    locked_until = NumberAttribute(null=True)
-    lockouts = NumberAttribute(null=True)
-    last_lockout_at = NumberAttribute(null=True)
+    closed_cmd = UnicodeAttribute(null=True)  # the command whose door cycle closed it last
+    release_on = UnicodeAttribute(null=True)  # free the compartment when this command's door cycle closes
+    # keypad (domain/keypad.py)
+    failures = NumberAttribute(null=True)
+    last_failure_at = NumberAttribute(null=True)
+    attack_until = NumberAttribute(null=True)
     revision = NumberAttribute(null=True)
     # revoked offline credential
     revoked_until = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)
     by_kind = LockerListIndex()
 
 
@@ -176,6 +180,9 @@ class CredentialRecord(_Base):
     sibling = UnicodeAttribute(null=True)
     sealed_pin = UnicodeAttribute(null=True)
     offline_nonce = UnicodeAttribute(null=True)
+    deposit_cmd = UnicodeAttribute(null=True)  # the deposit this code's compartment content came from
+    phone_digits = UnicodeAttribute(null=True)  # keyed hash of the last 4 phone digits (PIN credential)
+    verifier = JSONAttribute(null=True)  # the offline PIN verifier sent to the locker (PIN credential)
     ttl = TTLAttribute(null=True)
 
 

@@ -34,17 +34,27 @@ def _page(template: str, status: int = 200, cookies: list[str] | None = None, **
     return Response(render(template, lang=_lang(), **context), status_code=status, headers=headers)
 
 
-def _form_nonce() -> tuple[str, str]:
+def form_nonce(path: str = "/status") -> tuple[str, str]:
+    """A CSRF nonce for a citizen form and the cookie (scoped to ``path``) that must echo it."""
     nonce = secrets.token_urlsafe(16)
-    return nonce, f"{FORM_COOKIE}={nonce}; Path=/status; HttpOnly; Secure; SameSite=Strict; Max-Age=1800"
+    return nonce, f"{FORM_COOKIE}={nonce}; Path={path}; HttpOnly; Secure; SameSite=Strict; Max-Age=1800"
 
 
-def _checked_form() -> dict[str, str]:
-    fields = form_fields(citizen.current_request.raw_body)
-    expected = cookie_value(citizen.current_request.headers.get("cookie"), FORM_COOKIE)
+def checked_form(request: Any, path: str = "/status") -> dict[str, str]:
+    """The posted form fields, once its CSRF nonce matches the cookie set with the page."""
+    fields = form_fields(request.raw_body)
+    expected = cookie_value(request.headers.get("cookie"), FORM_COOKIE)
     if not expected or not secrets.compare_digest(expected, fields.get("csrf", "")):
         raise Forbidden("Formularul a expirat; reîncărcați pagina.", "invalid CSRF token")
     return fields
+
+
+def _form_nonce() -> tuple[str, str]:
+    return form_nonce("/status")
+
+
+def _checked_form() -> dict[str, str]:
+    return checked_form(citizen.current_request, "/status")
 
 
 def _suffix() -> str:

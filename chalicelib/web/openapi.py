@@ -208,7 +208,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                 ),
                 (*STAFF, 409),
                 _obj(
-                    ["citizenName", "phone", "documents"],
+                    ["citizenName", "phone", "documents", "smsConsent", "lockerConsent"],
                     citizenName={"type": "string"},
                     phone={"type": "string"},
                     documents={"type": "string"},

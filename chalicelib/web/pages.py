@@ -45,10 +45,31 @@ def render(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
+def qr_code(content: str) -> segno.QRCode:
+    """The smallest QR that holds ``content``: error correction L, raised only where the version allows.
+
+    A phone screen held up to the scanner is not worn like paper, and every extra
+    version makes the modules smaller for cheap scanners; the pickup QR (133
+    characters) comes out as version 6 (41x41 modules).
+    """
+    return segno.make(content, error="l", boost_error=True, micro=False)
+
+
 def qr_svg(content: str) -> str:
-    """An SVG QR sized for a phone screen held up to the locker's scanner (error correction M)."""
+    """The QR as inline SVG that scales as a whole: a ``viewBox`` and no fixed size, so CSS shrinks the
+    drawing with its quiet zone instead of clipping it; black on white whatever the page's colour scheme."""
     buffer = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(
-        buffer, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title="Cod QR pentru ridicarea documentelor"
+    qr_code(content).save(
+        buffer,
+        kind="svg",
+        scale=1,
+        border=4,
+        dark="#000",
+        light="#fff",
+        omitsize=True,
+        xmldecl=False,
+        svgns=True,
+        svgclass="qr-code",
+        title="Cod QR pentru ridicarea documentelor",
     )
     return buffer.getvalue().decode()

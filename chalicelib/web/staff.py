@@ -154,9 +154,7 @@ def _queue_page(context: dict[str, Any], status: str | None, q: str | None) -> R
 @staff.route("/staff/requests/new", methods=["GET"])
 @console()
 def new_request(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
-    return _page(
-        "staff/new.html", errors=[], values={"size": "S", "lockerConsent": "on", "smsConsent": "on"}, **context
-    )
+    return _page("staff/new.html", errors=[], values={"size": "S"}, **context)
 
 
 @staff.route("/staff/requests", methods=["POST"], content_types=FORM)
@@ -227,7 +225,12 @@ def locker_list(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> R
 @staff.route("/staff/lockers/{locker_id}", methods=["GET"])
 @console()
 def locker_page(deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
-    return _page("staff/locker.html", locker=lockers.locker_view(deps, locker_id, with_alerts=True), **context)
+    return _page(
+        "staff/locker.html",
+        locker=lockers.locker_view(deps, locker_id, with_alerts=True),
+        held=lockers.held_by_closed_requests(deps, locker_id),
+        **context,
+    )
 
 
 @staff.route("/staff/lockers/{locker_id}/grid", methods=["GET"])
@@ -245,6 +248,8 @@ def compartment_action(
     actor = context["me"].username
     if action == "open":
         lockers.force_open(deps, actor, locker_id, compartment, fields.get("reason", ""))
+    elif action == "free":
+        lockers.free_compartment(deps, actor, locker_id, compartment)
     elif action in ("disable", "enable"):
         auth.require_role(context["me"], "admin")
         lockers.set_compartment_enabled(deps, actor, locker_id, compartment, action == "enable")

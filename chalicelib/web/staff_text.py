@@ -53,6 +53,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "offline": ("offline", "offline"),
     "compartment": ("Compartiment", "Compartment"),
     "force_open": ("Deschide forțat", "Force open"),
+    "held_title": ("Compartimente ținute de cereri închise", "Compartments held by closed requests"),
+    "held_none": (
+        "Niciun compartiment nu este ținut de o cerere închisă.",
+        "No compartment is held by a closed request.",
+    ),
+    "held_help": (
+        "Deschideți compartimentul, scoateți ce a rămas și închideți ușa: compartimentul se eliberează la închidere.",
+        "Open the compartment, take out what is left and close the door: it is freed when the door closes.",
+    ),
+    "free": ("Deschide și eliberează", "Open and free"),
     "reason": ("Motiv", "Reason"),
     "out_of_service": ("Scoate din uz", "Take out of service"),
     "in_service": ("Repune în uz", "Put back in service"),

@@ -33,9 +33,20 @@ def test_malformed_json_unknown_fields_and_wrong_types_are_400(clerk):
     assert huge.status == 400
 
 
+CONSENT = {"smsConsent": True, "lockerConsent": True}
+
+
+def test_consents_are_required_and_named_when_missing(clerk):
+    for missing in ("smsConsent", "lockerConsent"):
+        body = {"citizenName": "Ana", "phone": "0722000002", "documents": "d", **CONSENT}
+        del body[missing]
+        reply = clerk.post("/api/requests", body)
+        assert reply.status == 400 and missing in reply["message"] and missing in reply["messageRo"]
+
+
 def test_invalid_phone_is_refused_and_nothing_is_written(clerk):
     before = len(clerk.get("/api/requests?q=Nimeni%20Altcineva")["requests"])
-    reply = clerk.post("/api/requests", {"citizenName": "Nimeni Altcineva", "phone": "12", "documents": "d"})
+    reply = clerk.post("/api/requests", {"citizenName": "Nimeni Altcineva", "phone": "12", "documents": "d", **CONSENT})
     assert reply.status == 400 and "telefon" in reply["messageRo"]
     assert len(clerk.get("/api/requests?q=Nimeni%20Altcineva")["requests"]) == before
 
@@ -59,7 +70,7 @@ def test_desk_supplied_registration_number_is_kept_and_unique(clerk):
     assert first["registrationNumber"] == "12345/2026"
     again = clerk.post(
         "/api/requests",
-        {"citizenName": "B", "phone": "0722000001", "documents": "d", "registrationNumber": "12345/2026"},
+        {"citizenName": "B", "phone": "0722000001", "documents": "d", "registrationNumber": "12345/2026", **CONSENT},
     )
     assert again.status == 409
 

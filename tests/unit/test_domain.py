@@ -7,7 +7,17 @@ import pytest
 from chalicelib.domain.codes import format_registration_number, keyed_hash, new_pin, new_token
 from chalicelib.domain.compartments import Compartment, allocation_order
 from chalicelib.domain.errors import IllegalTransition, InvalidInput
-from chalicelib.domain.keypad import FIRST_LOCKOUT_MS, MAX_LOCKOUT_MS, KeypadState, register_failure
+from chalicelib.domain.keypad import (
+    ATTACK_HOLD_MS,
+    ATTACK_THRESHOLD,
+    MAX_LIVE_PINS,
+    RESET_AFTER_MS,
+    KeypadState,
+    delay_ms,
+    expected_successes_per_year,
+    register_failure,
+    split_code,
+)
 from chalicelib.domain.lifecycle import Status, next_status
 from chalicelib.domain.phones import mask_phone, normalise_phone
 from chalicelib.domain.protocol import parse_event
@@ -26,6 +36,13 @@ class TestLifecycle:
 
     def test_expired_then_returned(self):
         assert next_status(next_status(Status.IN_LOCKER, "expire"), "returned") == Status.RETURNED
+
+    def test_expired_request_must_be_retrieved_before_the_counter_or_a_cancel(self):
+        for action in ("collect_at_counter", "cancel"):
+            with pytest.raises(IllegalTransition) as error:
+                next_status(Status.EXPIRED, action)
+            assert "Retrage din dulap" in error.value.message_ro
+        assert next_status(Status.RETURNED, "collect_at_counter") == Status.COLLECTED
 
     def test_collected_request_cannot_be_cancelled(self):
         with pytest.raises(IllegalTransition) as error:
@@ -56,30 +73,60 @@ class TestAllocation:
 
 
 class TestKeypad:
-    def test_five_failures_in_ten_minutes_lock_for_five_minutes(self):
-        state, now = KeypadState(), 1_000_000
-        for i in range(4):
-            state, locked = register_failure(state, now + i)
-            assert not locked
-        state, locked = register_failure(state, now + 5)
-        assert locked and state.locked_until == now + 5 + FIRST_LOCKOUT_MS
+    def test_wrong_pins_slow_the_keypad_down_but_never_for_more_than_a_minute(self):
+        state, now, waits = KeypadState(), 1_000_000, []
+        for _ in range(1000):
+            state, _ = register_failure(state, now)
+            waits.append(state.wait_seconds(now))
+            now = state.next_check_at(now)  # the guesser types again the moment it is allowed
+        assert waits[:5] == [0, 0, 15, 30, 60]
+        assert max(waits) == 60
 
-    def test_failures_older_than_ten_minutes_do_not_count(self):
+    def test_a_pin_typed_during_the_wait_is_told_how_long_to_wait(self):
+        state, _ = register_failure(register_failure(register_failure(KeypadState(), 0)[0], 0)[0], 0)
+        assert state.wait_seconds(1_000) == 14 and state.wait_seconds(15_000) == 0
+
+    def test_the_second_wrong_pin_starts_an_attack_that_asks_for_phone_digits_for_90_days(self):
+        state, began = register_failure(KeypadState(), 0)
+        assert not began and not state.under_attack(1)
+        state, began = register_failure(state, 10)
+        assert began and state.under_attack(10 + ATTACK_HOLD_MS - 1) and not state.under_attack(10 + ATTACK_HOLD_MS)
+        assert not register_failure(state, 20)[1]  # staff are alerted once, when the attack begins
+
+    def test_the_count_starts_again_after_a_quiet_day(self):
         state = KeypadState()
-        for i in range(5):
-            state, locked = register_failure(state, i * 3 * 60_000)
-        assert not locked
+        for t in range(5):
+            state, _ = register_failure(state, t)
+        assert state.wait_seconds(RESET_AFTER_MS + 10) == 0
 
-    def test_each_new_lockout_doubles_up_to_a_day(self):
-        state, now, durations = KeypadState(), 0, []
-        for _ in range(12):
-            for _ in range(5):
-                now += 1
-                state, locked = register_failure(state, now)
-            durations.append(state.locked_until - now)
-            now = state.locked_until
-        assert durations[:3] == [FIRST_LOCKOUT_MS, 2 * FIRST_LOCKOUT_MS, 4 * FIRST_LOCKOUT_MS]
-        assert max(durations) == MAX_LOCKOUT_MS
+    def test_a_citizen_after_1000_wrong_pins_gets_the_door_within_a_minute(self):
+        state, now = KeypadState(), 0
+        for _ in range(1000):
+            state, _ = register_failure(state, now)
+            now += 1_000  # hammering: most of these are answered slow_down and never checked
+        assert state.wait_seconds(now) <= 60 and state.under_attack(now)
+
+    def test_expected_successful_guesses_against_a_full_locker_in_a_year_are_below_one_in_10000(self):
+        assert expected_successes_per_year(MAX_LIVE_PINS) < 1e-4
+        # both paths together (online at the backend, offline at the agent) still hold the bound
+        assert 2 * expected_successes_per_year(MAX_LIVE_PINS) < 1.5e-4
+
+    def test_codes_of_8_or_12_digits_only(self):
+        assert split_code("12345678") == ("12345678", None)
+        assert split_code("123456781234") == ("12345678", "1234")
+        assert split_code("1234567") is None and split_code("１２３４５６７８") is None
+
+    def test_the_agent_keeps_the_same_numbers(self):
+        from iot import keypad as agent
+
+        assert [agent.delay_ms(n) for n in range(10)] == [delay_ms(n) for n in range(10)]
+        assert (agent.ATTACK_THRESHOLD, agent.ATTACK_HOLD_MS, agent.RESET_AFTER_MS) == (
+            ATTACK_THRESHOLD,
+            ATTACK_HOLD_MS,
+            RESET_AFTER_MS,
+        )
+        mirrored = agent.Keypad().failed(0).failed(0).failed(0)
+        assert mirrored.wait_seconds(1_000) == 14 and mirrored.under_attack(1)
 
 
 class TestCodes:
