@@ -1,0 +1,262 @@
+# ruff: noqa: F811  (the clock-driven fixtures are imported from test_services_with_clock)
+"""Pickup safety through the real emulator and Mosquitto: no door for nobody, no vandal lock-out, checked
+offline pickups, every revocation delivered, no compartment held forever, a deadline the citizen can move.
+
+The services run in-process with a clock the test moves (as in test_services_with_clock); commands
+reach a locker stand-in over MQTT and are validated against the published schemas.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from chalicelib.domain.keypad import ATTACK_HOLD_MS
+from chalicelib.services.audit import history, locker_subject
+from chalicelib.services.deposit import retrieve_documents
+from chalicelib.services.jobs import run_scheduled_job
+from chalicelib.services.lockers import free_compartment, held_by_closed_requests, push_revocations, revocation_item
+from chalicelib.services.requests import cancel_request, collect_at_counter, load_request
+from chalicelib.storage.models import CredentialRecord, LockerItem, RequestRecord
+from tests.conftest import outbox
+from tests.integration.test_services_with_clock import DAY, deps, event, in_locker, locker  # noqa: F401
+
+PHONE = "0722 556 {:03d}"
+
+
+def codes_of(stack, phone: str) -> tuple[str, str]:
+    """The PIN and QR token of the last pickup SMS sent to ``phone`` (written 07xx xxx xxx)."""
+    e164 = "+40" + phone.replace(" ", "")[1:]
+    body = [m for m in outbox(stack) if m["to"] == e164][-1]["body"]
+    return re.search(r"PIN (\d{8})", body).group(1), re.search(r"/r/([\w-]+)", body).group(1)
+
+
+def wrong(pin: str) -> str:
+    return f"{(int(pin) + 1) % 10**8:08d}"
+
+
+def answer(stand_in, event_id: str) -> dict:
+    command = stand_in.next_command(timeout=5)
+    assert command.get("re") == event_id, "every code event gets its own answer"
+    return command
+
+
+def next_unlock(stand_in) -> dict:
+    """The next unlock, past the revocations pushed before it."""
+    while True:
+        command = stand_in.next_command()
+        if command["type"] == "unlock":
+            return command
+
+
+def code_event(deps, stand_in, kind: str, code: str, **fields) -> tuple[str, dict]:
+    event_id = uuid.uuid4().hex
+    outcome = event(deps, stand_in.locker_id, kind, code=code, id=event_id, **fields)
+    return outcome, answer(stand_in, event_id)
+
+
+# -- 2. no door opens when nobody is there ------------------------------------------------------------
+
+
+def test_a_pin_older_than_30_seconds_is_rejected_stale_and_opens_nothing(stack, deps, locker):
+    record = in_locker(deps, locker, PHONE.format(1))
+    pin, _ = codes_of(stack, PHONE.format(1))
+    outcome, reply = code_event(deps, locker, "pin", pin, ts=deps.now() - 31_000)
+    assert outcome == "reject:stale" and reply["type"] == "reject" and reply["reason"] == "stale"
+    assert load_request(record.id).pickup_cmd is None
+    outcome, reply = code_event(deps, locker, "pin", pin, ts=deps.now() - 5_000)
+    assert outcome == "unlock" and reply["type"] == "unlock"
+
+
+def test_the_heartbeat_clock_offset_corrects_the_staleness_check(stack, deps, locker):
+    in_locker(deps, locker, PHONE.format(2))
+    _, token = codes_of(stack, PHONE.format(2))
+    ahead = 120_000  # the locker's clock runs two minutes fast
+    event(deps, locker.locker_id, "heartbeat", version="t", clockOffsetMs=ahead)
+    outcome, _ = code_event(deps, locker, "scan", token, ts=deps.now() + ahead - 40_000)
+    assert outcome == "reject:stale"
+    outcome, _ = code_event(deps, locker, "scan", token, ts=deps.now() + ahead - 2_000)
+    assert outcome == "unlock"
+
+
+# -- 4. one vandal cannot lock everyone's PIN out ------------------------------------------------------
+
+
+def test_wrong_pins_slow_the_keypad_down_with_the_seconds_to_wait(stack, deps, locker):
+    in_locker(deps, locker, PHONE.format(3))
+    pin, _ = codes_of(stack, PHONE.format(3))
+    reasons = []
+    for _ in range(3):
+        outcome, reply = code_event(deps, locker, "pin", wrong(pin) + "0000")
+        reasons.append(reply["reason"])
+    outcome, reply = code_event(deps, locker, "pin", pin)
+    assert reasons == ["invalid_code"] * 3
+    assert reply["reason"] == "slow_down" and reply["retryAfter"] == 15 and "15 secunde" in reply["message"]
+    deps.clock.advance(15_000)
+    outcome, reply = code_event(deps, locker, "pin", pin)
+    assert reply["reason"] == "need_phone_digits"  # two wrong PINs put the keypad under attack
+
+
+def test_qr_scans_are_never_slowed_down(stack, deps, locker):
+    in_locker(deps, locker, PHONE.format(4))
+    pin, token = codes_of(stack, PHONE.format(4))
+    for _ in range(5):
+        code_event(deps, locker, "pin", wrong(pin))
+    outcome, reply = code_event(deps, locker, "scan", token)
+    assert outcome == "unlock" and reply["type"] == "unlock"
+
+
+def test_under_attack_the_phone_digits_are_checked_and_a_wrong_one_counts(stack, deps, locker):
+    record = in_locker(deps, locker, PHONE.format(5))
+    pin, _ = codes_of(stack, PHONE.format(5))
+    for _ in range(2):
+        code_event(deps, locker, "pin", wrong(pin))
+    deps.clock.advance(60_000)
+    assert code_event(deps, locker, "pin", pin)[1]["reason"] == "need_phone_digits"
+    assert code_event(deps, locker, "pin", pin + "9999")[1]["reason"] == "invalid_code"
+    deps.clock.advance(60_000)
+    outcome, reply = code_event(deps, locker, "pin", pin + "6005")
+    assert outcome == "unlock" and reply["compartment"] == record.compartment
+    alerts = [h for h in history(locker_subject(locker.locker_id), 100) if h["action"] == "keypad_attack"]
+    assert len(alerts) == 1  # staff see the attack once, not once per wrong PIN
+
+
+def test_after_1000_wrong_pins_a_citizen_with_pin_and_phone_gets_the_door_within_a_minute(stack, deps, locker):
+    record = in_locker(deps, locker, PHONE.format(6))
+    pin, _ = codes_of(stack, PHONE.format(6))
+    for _ in range(1000):  # 12 digits a second, every code answered (mostly slow_down, unchecked)
+        outcome, reply = code_event(deps, locker, "pin", wrong(pin) + "0000")
+        assert reply["type"] == "reject" and reply["reason"] in ("invalid_code", "slow_down")
+        deps.clock.advance(1_000)
+    arrived = deps.now()
+    typed = pin
+    for _ in range(5):  # the citizen does what the screen says
+        outcome, reply = code_event(deps, locker, "pin", typed)
+        if reply["type"] == "unlock":
+            break
+        if reply["reason"] == "slow_down":
+            deps.clock.advance(reply["retryAfter"] * 1000)
+        elif reply["reason"] == "need_phone_digits":
+            typed = pin + "6006"
+    assert reply["type"] == "unlock" and reply["compartment"] == record.compartment
+    assert deps.now() - arrived <= 60_000
+    keypad = LockerItem.get(locker.locker_id, "#keypad")
+    assert keypad.attack_until > arrived + ATTACK_HOLD_MS - 2_000_000
+
+
+def test_a_duplicate_delivery_of_a_code_event_gets_no_second_answer(stack, deps, locker):
+    in_locker(deps, locker, PHONE.format(7))
+    pin, _ = codes_of(stack, PHONE.format(7))
+    event_id = uuid.uuid4().hex
+    assert event(deps, locker.locker_id, "pin", code=pin, id=event_id) == "unlock"
+    answer(locker, event_id)
+    assert event(deps, locker.locker_id, "pin", code=pin, id=event_id) == "duplicate"
+    assert locker.no_command(0.5)
+
+
+# -- 2. offline pickups are checked, compartments are freed by their own door cycle -------------------
+
+
+def test_an_offline_pickup_that_does_not_match_is_a_security_fault_and_changes_nothing(stack, deps, locker):
+    record = in_locker(deps, locker, PHONE.format(8))
+    pin, token = codes_of(stack, PHONE.format(8))
+    other = "A03" if record.compartment != "A03" else "A02"
+    cases = {
+        "wrong_compartment": {"compartment": other, "code": token},
+        "wrong_deposit": {"compartment": record.compartment, "code": token, "deposit": "f" * 32},
+        "unknown_credential": {"compartment": record.compartment, "code": "not-a-token"},
+    }
+    for why, fields in cases.items():
+        assert event(deps, locker.locker_id, "offline_pickup", **fields) == f"security_fault:{why}"
+    foreign = f"c-{uuid.uuid4().hex[:10]}"  # a credential reported by another locker
+    assert event(deps, foreign, "offline_pickup", compartment=record.compartment, code=token).startswith("security_")
+    assert load_request(record.id).status == "in_locker"
+    assert LockerItem.get(locker.locker_id, f"C#{record.compartment}").request_id == record.id
+    faults = [h for h in history(locker_subject(locker.locker_id), 100) if h["action"] == "security_fault"]
+    assert len(faults) >= 3
+
+
+def test_an_expired_or_revoked_credential_reported_offline_changes_nothing(stack, deps, locker):
+    record = in_locker(deps, locker, PHONE.format(9))
+    _, token = codes_of(stack, PHONE.format(9))
+    late = deps.now() + 8 * DAY
+    assert event(deps, locker.locker_id, "offline_pickup", compartment=record.compartment, code=token, ts=late) == (
+        "security_fault:expired"
+    )
+    retrieve_documents(deps, "clerk", record.id)
+    assert event(deps, locker.locker_id, "offline_pickup", compartment=record.compartment, code=token) == (
+        "security_fault:revoked"
+    )
+
+
+@pytest.mark.parametrize("door_first", [False, True])
+def test_an_offline_pickup_frees_the_compartment_only_with_its_door_cycle(stack, deps, locker, door_first):
+    phone = PHONE.format(10 + door_first)
+    record = in_locker(deps, locker, phone)
+    pin, _ = codes_of(stack, phone)
+    nonce = CredentialRecord.get(load_request(record.id).qr_key).offline_nonce
+    cmd = f"offline-{nonce}"
+    slot = f"C#{record.compartment}"
+    if door_first:  # on AWS events arrive unordered
+        event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=cmd)
+        event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=cmd)
+    assert event(deps, locker.locker_id, "offline_pickup", compartment=record.compartment, code=pin) == "collected"
+    assert load_request(record.id).status == "collected"
+    if not door_first:
+        assert LockerItem.get(locker.locker_id, slot).request_id == record.id  # the door has not closed yet
+        event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=cmd)
+        assert event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=cmd) == "released"
+    assert LockerItem.get(locker.locker_id, slot).request_id is None
+
+
+def test_every_unexpired_revocation_is_pushed_in_batches_and_none_is_dropped(stack, deps, locker):
+    now = deps.now()
+    nonces = {f"n{i:04d}" for i in range(450)}
+    with LockerItem.batch_write() as batch:
+        for nonce in nonces:
+            batch.save(revocation_item(locker.locker_id, nonce, now + DAY))
+        batch.save(revocation_item(locker.locker_id, "long-gone", now - 1))
+    assert revocation_item(locker.locker_id, "x", now + DAY).ttl is not None  # they expire with the credential
+    assert push_revocations(deps, locker.locker_id) == 450
+    pushed = [locker.next_command() for _ in range(3)]
+    assert all(c["type"] == "revoke" and len(c["nonces"]) <= 200 for c in pushed)
+    assert set().union(*(c["nonces"] for c in pushed)) == nonces
+
+
+# -- 5. no compartment held by a closed request --------------------------------------------------------
+
+
+def test_an_expired_request_is_retrieved_before_the_counter_or_a_cancel(stack, deps, locker):
+    from chalicelib.domain.errors import IllegalTransition
+
+    record = in_locker(deps, locker, PHONE.format(12))
+    deps.clock.advance(7 * DAY + 1000)
+    run_scheduled_job(deps)
+    for action in (collect_at_counter, cancel_request):
+        with pytest.raises(IllegalTransition):
+            action(deps, "clerk", record.id)
+    assert LockerItem.get(locker.locker_id, f"C#{record.compartment}").request_id == record.id
+    compartment = retrieve_documents(deps, "clerk", record.id)
+    command = next_unlock(locker)
+    event(deps, locker.locker_id, "door_closed", compartment=compartment, cmd=command["id"])
+    assert collect_at_counter(deps, "clerk", record.id).status == "collected"
+    assert LockerItem.get(locker.locker_id, f"C#{compartment}").request_id is None
+
+
+def test_staff_list_and_free_compartments_held_by_closed_requests_after_a_door_cycle(stack, deps, locker):
+    record = in_locker(deps, locker, PHONE.format(13))
+    slot = f"C#{record.compartment}"
+    # a request closed while its compartment stayed reserved, as today's main left them (cancel on expired)
+    load_request(record.id).update(actions=[RequestRecord.status.set("cancelled")])
+    held = held_by_closed_requests(deps, locker.locker_id)
+    assert [h["compartment"] for h in held] == [record.compartment]
+    free_compartment(deps, "clerk", locker.locker_id, record.compartment)
+    command = locker.next_command()
+    assert command["type"] == "unlock" and command["purpose"] == "service"
+    assert LockerItem.get(locker.locker_id, slot).request_id == record.id  # not before the door cycle
+    event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=command["id"])
+    assert event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=command["id"]) == "released"
+    assert LockerItem.get(locker.locker_id, slot).request_id is None
+    assert held_by_closed_requests(deps, locker.locker_id) == []
