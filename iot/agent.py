@@ -359,12 +359,8 @@ class LockerAgent:
             return
         self.screen.show("Se verifică codul…")
         for compartment, held in self.store.verifiers().items():
-            if (
-                held.get("deposit") != self.store.deposit_of(compartment)
-                or int(held.get("until", 0)) < now
-                or self.store.is_nonce_used(str(held.get("nonce")))
-            ):
-                continue
+            if held.get("deposit") != self.store.deposit_of(compartment) or int(held.get("until", 0)) < now:
+                continue  # emptied and filled again since, or past its deadline
             if pin_matches(held["verifier"], code):
                 self._open_offline(compartment, str(held["nonce"]), str(held["deposit"]), code)
                 return

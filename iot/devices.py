@@ -58,7 +58,7 @@ class GpioCompartments:
 
 
 class LineCodeReader:
-    """Reads lines from a scanner or keypad device: 8 digits are a PIN, 12 a PIN with the phone's last four, anything else a QR scan."""
+    """Reads lines from a scanner or keypad: 8 digits are a PIN, 12 a PIN and the phone's last four, else a QR."""
 
     def __init__(self, streams: Iterable[IO[str]]) -> None:
         self._streams = list(streams)

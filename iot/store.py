@@ -61,10 +61,6 @@ class AgentStore:
             cursor = self._db.execute("INSERT OR IGNORE INTO nonces (nonce, at) VALUES (?, ?)", (nonce, now_ms))
             return cursor.rowcount == 1
 
-    def is_nonce_used(self, nonce: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM nonces WHERE nonce = ?", (nonce,)).fetchone() is not None
-
     # what each compartment holds: the deposit command whose door cycle filled it
     def bind_deposit(self, compartment: str, cmd_id: str, now_ms: int) -> None:
         with self._lock:

@@ -132,28 +132,6 @@ def test_retrieve_of_an_expired_request_returns_it_to_the_counter(deps, locker):
     assert event(deps, locker.locker_id, "door_closed", compartment=compartment, cmd=command["id"]) == "returned"
 
 
-def test_five_wrong_pins_lock_the_keypad_but_qr_still_works(stack, deps, locker):
-    record = in_locker(deps, locker, "0722 555 222")
-    body = [m for m in outbox(stack) if m["to"] == "+40722555222"][-1]["body"]
-    pin = re.search(r"PIN (\d{8})", body).group(1)
-    token = re.search(r"/r/([\w-]+)", body).group(1)
-    wrong = f"{(int(pin) + 1) % 10**8:08d}"
-    outcomes = [event(deps, locker.locker_id, "pin", code=wrong) for _ in range(5)]
-    assert outcomes == ["reject:invalid_code"] * 5
-    assert event(deps, locker.locker_id, "pin", code=pin) == "reject:locked_out"
-    assert event(deps, locker.locker_id, "scan", code=token) == "unlock"
-    assert load_request(record.id).pickup_cmd
-
-
-def test_keypad_unlocks_after_five_minutes(stack, deps, locker):
-    in_locker(deps, locker, "0722 555 333")
-    pin = re.search(r"PIN (\d{8})", [m for m in outbox(stack) if m["to"] == "+40722555333"][-1]["body"]).group(1)
-    for _ in range(5):
-        event(deps, locker.locker_id, "pin", code="00000000" if pin != "00000000" else "00000001")
-    deps.clock.advance(5 * 60_000 + 1)
-    assert event(deps, locker.locker_id, "pin", code=pin) == "unlock"
-
-
 def test_unacked_command_times_out_and_frees_the_compartment(deps, locker):
     record = register_request(deps, "clerk", NewRequest("Ana Pop", "0722 555 444", "Autorizație"))
     mark_ready(deps, "clerk", record.id)
