@@ -46,6 +46,8 @@ def test_clerk_deposit_then_citizen_pickup_with_the_qr(stack, admin, browser, sh
         staff.get_by_label("Solicitant").fill("Elena Popa")
         staff.get_by_label("Telefon").fill("0722 999 101")
         staff.get_by_label("Documente").fill("Certificat de atestare fiscală")
+        staff.get_by_label("Acceptă ridicarea de la dulap").check()
+        staff.get_by_label("Acceptă SMS").check()
         staff.get_by_role("button", name="Înregistrează").click()
         number = staff.locator("p.big").inner_text()
         assert re.fullmatch(r"PS2-\d{4}-\d{6}", number)
