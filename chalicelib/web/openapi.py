@@ -66,6 +66,7 @@ LOCKER = {
         "agentVersion": NULLABLE_STR,
         "compartments": {"type": "array"},
         "keypadLockedUntil": NULLABLE_INT,
+        "keypadUnderAttackUntil": NULLABLE_INT,
         "alerts": {"type": "array"},
     },
 }
@@ -176,6 +177,23 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                 [lid, cid],
             )
         },
+        "/api/lockers/{locker_id}/held": {
+            "get": _op(
+                "Compartments still reserved by a closed request (to free with a door cycle)",
+                (200, _obj(["compartments"], compartments={"type": "array"})),
+                (*STAFF, 404),
+                params=[lid],
+            )
+        },
+        "/api/lockers/{locker_id}/compartments/{compartment}/free": {
+            "post": _op(
+                "Open a compartment held by a closed request; it is freed when its door closes",
+                (202, _obj(["command", "compartment"], command={"type": "string"}, compartment={"type": "string"})),
+                (*STAFF, 404, 409),
+                None,
+                [lid, cid],
+            )
+        },
         "/api/lockers/{locker_id}/compartments/{compartment}/service": {
             "post": _op(
                 "Put a compartment in or out of service",
@@ -274,8 +292,10 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "ePS2 staff API",
-            "version": "1.0.0",
-            "description": "Document pickup from the city hall's smart locker (Primăria Sectorului 2).",
+            "version": "1.1.0",
+            "description": "Document pickup from the city hall's smart locker (Primăria Sectorului 2). "
+            "1.1.0: smsConsent and lockerConsent are required in POST /api/requests (breaking); "
+            "held compartments can be listed and freed; every other change is an addition.",
         },
         "servers": [{"url": server}],
         "security": [{"bearer": []}],

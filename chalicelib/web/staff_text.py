@@ -67,6 +67,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "out_of_service": ("Scoate din uz", "Take out of service"),
     "in_service": ("Repune în uz", "Put back in service"),
     "alerts": ("Alerte", "Alerts"),
+    "alert_keypad_attack": (
+        "Tastatura este atacată (PIN-uri greșite): se cer și ultimele 4 cifre ale telefonului",
+        "Keypad under attack (wrong PINs): the phone's last 4 digits are required",
+    ),
+    "alert_security_fault": (
+        "Ridicare offline respinsă (verificați dulapul)",
+        "Offline pickup refused (check the locker)",
+    ),
+    "alert_fault": ("Defecțiune", "Fault"),
+    "alert_command_timed_out": ("Comandă fără răspuns", "Command not answered"),
+    "alert_malformed_event": ("Mesaj greșit de la dulap", "Malformed message from the locker"),
+    "alert_offline": ("Dulap offline", "Locker offline"),
     "to_retrieve": ("De scos din dulap (termen depășit)", "To take back (deadline passed)"),
     "failed_sms": ("SMS netrimise", "Text messages not sent"),
     "nothing": ("Nimic de făcut.", "Nothing to do."),
