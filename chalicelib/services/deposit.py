@@ -16,7 +16,6 @@ from pynamodb.transactions import TransactWrite
 from ..domain.compartments import allocation_order
 from ..domain.errors import (
     CompartmentUnavailable,
-    DependencyDown,
     IllegalTransition,
     LockerOffline,
     RequestChanged,
@@ -27,7 +26,7 @@ from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_unlock, command_record, publish, send_pin_verifier
 from .credentials import discard_codes, issue_codes, revoke_codes
 from .deps import Deps
-from .lockers import compartment_key, is_online, load_locker_items, push_revocations, revocation_item
+from .lockers import compartment_key, is_online, load_locker_items, revoke_offline
 from .notify import current_contact, notify_pickup
 from .requests import load_request
 
@@ -161,13 +160,25 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
     return record.compartment
 
 
+def revoke_offline_credential(deps: Deps, record: RequestRecord) -> None:
+    """After an online pickup or an expiry: the codes are spent or past, but the locker must also refuse the
+    offline credential (a locker with a late clock, a photo of the QR)."""
+    if not record.qr_key or not record.locker_id:
+        return
+    try:
+        qr = CredentialRecord.get(record.qr_key)
+    except CredentialRecord.DoesNotExist:
+        return
+    if qr.offline_nonce:
+        revoke_offline(deps, record.locker_id, qr.offline_nonce, int(qr.expires_at))
+
+
 def revoke_request_codes(deps: Deps, locker_id: str, qr_key: str) -> None:
     """Refuse the request's PIN and QR online, and its offline credential at the locker (now and at reconnect)."""
     qr = revoke_codes(qr_key)
     if qr is None or not qr.offline_nonce:
         return
-    revocation_item(locker_id, qr.offline_nonce, int(qr.expires_at)).save()
-    push_revocations(deps, locker_id)
+    revoke_offline(deps, locker_id, qr.offline_nonce, int(qr.expires_at))
 
 
 def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
@@ -209,10 +220,7 @@ def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
         discard_codes(codes)
         raise RequestChanged() from error
     if old_key:
-        try:
-            revoke_request_codes(deps, record.locker_id, old_key)
-        except DependencyDown:
-            log.warning("revocation for %s will reach the locker at its next connection", record.locker_id)
+        revoke_request_codes(deps, record.locker_id, old_key)
     record = load_request(record.id)
     notify_pickup(deps, record, codes.pin, codes.token)
     send_pin_verifier(deps, CredentialRecord.get(codes.pin_key))

@@ -14,6 +14,7 @@ from pynamodb.exceptions import UpdateError
 from ..domain.lifecycle import CLOSED_STATUSES, Status
 from ..storage.models import CommandRecord, ContactRecord, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
+from .deposit import revoke_offline_credential
 from .deps import Deps
 from .locker_doors import undo_command
 from .notify import notify, retry_pending, sms_context
@@ -73,6 +74,7 @@ def expire_overdue(deps: Deps) -> int:
             request=record.id,
             compartment=record.compartment,
         ).save()
+        revoke_offline_credential(deps, record)
         notify(deps, record, "expired", sms_context(deps, record))
         count += 1
     return count

@@ -20,7 +20,7 @@ from ..storage.models import CommandRecord, CredentialRecord, LockerItem, Reques
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import send_pin_verifier
 from .credentials import discard_codes, issue_codes, pin_key, token_key
-from .deposit import release_compartment
+from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .lockers import compartment_key
 from .notify import current_contact, notify, notify_pickup, sms_context
@@ -172,6 +172,8 @@ def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str, b
             )
     except TransactWriteError:
         return "stale"
+    if after == Status.COLLECTED:
+        revoke_offline_credential(deps, request)
     if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
         notify(deps, request, "collected", sms_context(deps, request, at_ms=now))
     schedule_contact_erasure(deps, request.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -9,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.compartments import SIZES, Compartment
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, DependencyDown, InvalidInput, NotFound
 from ..domain.keypad import KeypadState
 from ..domain.lifecycle import CLOSED_STATUSES
 from ..storage.models import LockerItem, RequestRecord, ttl_at
@@ -17,6 +18,7 @@ from .audit import audit_entry, history, locker_subject
 from .commands import build_revoke, build_unlock, command_record, publish
 from .deps import Deps
 
+log = logging.getLogger(__name__)
 CLOSED = {s.value for s in CLOSED_STATUSES}
 META = "#meta"
 KEYPAD = "#keypad"
@@ -287,6 +289,19 @@ def revocation_item(locker_id: str, nonce: str, until: int) -> LockerItem:
     return LockerItem(
         locker_id=locker_id, item=f"{REVOKED}{nonce}", revoked_until=until, ttl=ttl_at(until // 1000 + 86_400)
     )
+
+
+def revoke_offline(deps: Deps, locker_id: str, nonce: str, expires_at: int) -> None:
+    """Record that an offline credential (QR and PIN verifier share the nonce) is refused from now on, and tell
+    the locker at once; it hears it again at every reconnection until the credential has expired.
+
+    Kept a day past the credential's expiry, so a locker whose clock runs late still learns of it.
+    """
+    revocation_item(locker_id, nonce, expires_at + 86_400_000).save()
+    try:
+        publish(deps, build_revoke(deps, locker_id, [nonce]))
+    except DependencyDown:
+        log.warning("revocation for %s will reach it at its next connection", locker_id)
 
 
 def push_revocations(deps: Deps, locker_id: str) -> int:

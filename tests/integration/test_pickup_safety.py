@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from chalicelib.domain.errors import IllegalTransition
 from chalicelib.domain.keypad import ATTACK_HOLD_MS
 from chalicelib.services.audit import history, locker_subject
 from chalicelib.services.deposit import retrieve_documents
@@ -20,7 +21,7 @@ from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.lockers import free_compartment, held_by_closed_requests, push_revocations, revocation_item
 from chalicelib.services.requests import cancel_request, collect_at_counter, load_request
 from chalicelib.storage.models import CredentialRecord, LockerItem, RequestRecord
-from tests.conftest import outbox
+from tests.conftest import outbox, wait_until
 from tests.integration.test_services_with_clock import DAY, deps, event, in_locker, locker  # noqa: F401
 
 PHONE = "0722 556 {:03d}"
@@ -41,14 +42,6 @@ def answer(stand_in, event_id: str) -> dict:
     command = stand_in.next_command(timeout=5)
     assert command.get("re") == event_id, "every code event gets its own answer"
     return command
-
-
-def next_unlock(stand_in) -> dict:
-    """The next unlock, past the revocations pushed before it."""
-    while True:
-        command = stand_in.next_command()
-        if command["type"] == "unlock":
-            return command
 
 
 def code_event(deps, stand_in, kind: str, code: str, **fields) -> tuple[str, dict]:
@@ -220,17 +213,29 @@ def test_every_unexpired_revocation_is_pushed_in_batches_and_none_is_dropped(sta
         batch.save(revocation_item(locker.locker_id, "long-gone", now - 1))
     assert revocation_item(locker.locker_id, "x", now + DAY).ttl is not None  # they expire with the credential
     assert push_revocations(deps, locker.locker_id) == 450
-    pushed = [locker.next_command() for _ in range(3)]
-    assert all(c["type"] == "revoke" and len(c["nonces"]) <= 200 for c in pushed)
+    pushed = wait_until(lambda: locker.revocations if len(locker.revocations) >= 3 else None)
+    assert len(pushed) == 3 and all(len(c["nonces"]) <= 200 for c in pushed)
     assert set().union(*(c["nonces"] for c in pushed)) == nonces
+
+
+def test_online_pickup_and_expiry_revoke_the_offline_credential_at_the_locker(stack, deps, locker):
+    collected = in_locker(deps, locker, PHONE.format(14))
+    pin, _ = codes_of(stack, PHONE.format(14))
+    outcome, unlock = code_event(deps, locker, "pin", pin)
+    event(deps, locker.locker_id, "door_closed", compartment=collected.compartment, cmd=unlock["id"])
+    expired = in_locker(deps, locker, PHONE.format(15))
+    deps.clock.advance(7 * DAY + 1000)
+    run_scheduled_job(deps)
+    nonces = [CredentialRecord.get(load_request(r.id).qr_key).offline_nonce for r in (collected, expired)]
+    revoked = wait_until(lambda: [n for c in locker.revocations for n in c["nonces"]] or None)
+    assert wait_until(lambda: set(nonces) <= {n for c in locker.revocations for n in c["nonces"]})
+    assert revoked
 
 
 # -- 5. no compartment held by a closed request --------------------------------------------------------
 
 
 def test_an_expired_request_is_retrieved_before_the_counter_or_a_cancel(stack, deps, locker):
-    from chalicelib.domain.errors import IllegalTransition
-
     record = in_locker(deps, locker, PHONE.format(12))
     deps.clock.advance(7 * DAY + 1000)
     run_scheduled_job(deps)
@@ -239,7 +244,7 @@ def test_an_expired_request_is_retrieved_before_the_counter_or_a_cancel(stack, d
             action(deps, "clerk", record.id)
     assert LockerItem.get(locker.locker_id, f"C#{record.compartment}").request_id == record.id
     compartment = retrieve_documents(deps, "clerk", record.id)
-    command = next_unlock(locker)
+    command = locker.next_command()
     event(deps, locker.locker_id, "door_closed", compartment=compartment, cmd=command["id"])
     assert collect_at_counter(deps, "clerk", record.id).status == "collected"
     assert LockerItem.get(locker.locker_id, f"C#{compartment}").request_id is None
@@ -260,3 +265,53 @@ def test_staff_list_and_free_compartments_held_by_closed_requests_after_a_door_c
     assert event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=command["id"]) == "released"
     assert LockerItem.get(locker.locker_id, slot).request_id is None
     assert held_by_closed_requests(deps, locker.locker_id) == []
+
+
+def test_a_request_without_sms_consent_cannot_go_in_the_locker(stack, clerk, new_locker):
+    from tests.conftest import register
+
+    locker = new_locker("S1")
+    created = register(clerk, smsConsent=False, lockerConsent=True)
+    clerk.post(f"/api/requests/{created['id']}/ready")
+    reply = clerk.post(f"/api/requests/{created['id']}/deposit", {"lockerId": locker.locker_id})
+    assert reply.status == 409 and "SMS" in reply["messageRo"] and "ghișeu" in reply["messageRo"]
+    assert clerk.get(f"/api/requests/{created['id']}")["status"] == "ready"
+    assert locker.no_command(0.5)
+
+
+def test_the_staff_form_does_not_tick_the_consents_for_the_citizen(stack):
+    from tests.support.browser import FormClient
+
+    staff = FormClient(stack.base_url)
+    staff.login("clerk", "clerk-local")
+    form = staff.get("/staff/requests/new").html
+    for name in ("smsConsent", "lockerConsent"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', form).group(0)
+        assert "checked" not in tag
+
+
+# -- 6. the citizen can move the deadline ---------------------------------------------------------------
+
+
+def test_extending_the_deadline_moves_the_reminder_and_the_locker_gets_the_new_expiry(stack, deps, locker):
+    from chalicelib.services.notify import notifications_of
+    from chalicelib.services.pickup_extension import extend_pickup
+
+    record = in_locker(deps, locker, PHONE.format(16))
+    pin, token = codes_of(stack, PHONE.format(16))
+    deps.clock.advance(5 * DAY + 1000)
+    run_scheduled_job(deps)  # the first reminder, 48 h before the deadline
+    extended = extend_pickup(deps, token)
+    assert extended.deadline == record.deadline + 3 * DAY
+    assert wait_until(lambda: [v for v in locker.verifiers if v["until"] == extended.deadline])
+    with pytest.raises(IllegalTransition) as again:
+        extend_pickup(deps, token)
+    assert "deja prelungit" in again.value.message_ro
+    deps.clock.advance(2 * DAY)  # past the old deadline: still waiting, not expired
+    run_scheduled_job(deps)
+    assert load_request(record.id).status == "in_locker"
+    deps.clock.advance(DAY + 1000)  # 48 h before the new deadline: reminded again
+    run_scheduled_job(deps)
+    assert [n["template"] for n in notifications_of(record.id)].count("reminder") == 2
+    outcome, _ = code_event(deps, locker, "pin", pin)  # the same PIN still opens
+    assert outcome == "unlock"

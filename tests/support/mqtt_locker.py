@@ -23,6 +23,7 @@ class MqttLocker:
         self.seq = 0
         self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
         self.verifiers: list[dict[str, Any]] = []  # offline PIN verifiers, apart from the unlock/reject queue
+        self.revocations: list[dict[str, Any]] = []
         self._ready = threading.Event()
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{locker_id}-{self.boot}", protocol=mqtt.MQTTv5
@@ -41,8 +42,8 @@ class MqttLocker:
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         command = json.loads(msg.payload)
         assert_valid("command", command)  # every command the backend emits matches the published schema
-        if command["type"] == "pin_verifier":  # kept apart: tests read unlocks and rejects in order
-            self.verifiers.append(command)
+        if command["type"] in ("pin_verifier", "revoke"):  # kept apart: tests read unlocks and rejects in order
+            (self.verifiers if command["type"] == "pin_verifier" else self.revocations).append(command)
             return
         self.commands.put(command)
 
