@@ -20,7 +20,7 @@ from ..domain.errors import (
     LockerOffline,
     RequestChanged,
 )
-from ..domain.lifecycle import Status, next_status
+from ..domain.lifecycle import Status, change_status, next_status
 from ..storage.models import CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_unlock, command_record, publish, send_pin_verifier
@@ -29,6 +29,7 @@ from .deps import Deps
 from .lockers import compartment_key, is_online, load_locker_items, revoke_offline
 from .notify import current_contact, notify_pickup
 from .requests import load_request
+from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -> str:
     """Reserve the best compartment for a ready request and send ``unlock`` purpose ``deposit``; returns its id."""
     record = load_request(request_id)
-    next_status(record.status, "reserve")
+    change_status(record.id, record.status, "reserve", deps.now(), actor)  # fail fast, before any allocation
     if not record.locker_consent:
         raise IllegalTransition("Solicitantul a ales ridicarea de la ghișeu.", "citizen chose the counter")
     if not record.sms_consent:
@@ -53,6 +54,16 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
     for candidate in allocation_order(compartments, record.size, record.accessible):
         message = build_unlock(deps, locker_id, candidate.id, "deposit")
         now = deps.now()
+        change = change_status(
+            record.id,
+            record.status,
+            "reserve",
+            now,
+            actor,
+            locker=locker_id,
+            compartment=candidate.id,
+            cmd=message["id"],
+        )
         try:
             with TransactWrite(connection=deps.connection) as tx:
                 tx.update(
@@ -63,26 +74,15 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
                 tx.update(
                     record,
                     actions=[
-                        RequestRecord.status.set(Status.RESERVED.value),
+                        *status_actions(change),
                         RequestRecord.locker_id.set(locker_id),
                         RequestRecord.compartment.set(candidate.id),
                         RequestRecord.deposit_cmd.set(message["id"]),
-                        RequestRecord.updated_at.set(now),
                     ],
-                    condition=RequestRecord.status == Status.READY.value,
+                    condition=status_guard(change),
                 )
                 tx.save(command_record(message, record.id))
-                tx.save(
-                    audit_entry(
-                        request_subject(record.id),
-                        actor,
-                        "reserve",
-                        now,
-                        locker=locker_id,
-                        compartment=candidate.id,
-                        cmd=message["id"],
-                    )
-                )
+                tx.save(status_audit(change))
         except TransactWriteError as error:
             reasons = getattr(error, "cancellation_reasons", None) or []
             if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
@@ -118,11 +118,13 @@ def release_compartment(deps: Deps, record: RequestRecord, back_to_ready: bool =
             RequestRecord.updated_at.set(now),
         ]
         if back_to_ready and record.status == Status.RESERVED.value:
-            actions.append(RequestRecord.status.set(Status.READY.value))
-            tx.save(
-                audit_entry(request_subject(record.id), actor, "deposit_aborted", now, compartment=record.compartment)
+            change = change_status(
+                record.id, record.status, "deposit_aborted", now, actor, compartment=record.compartment
             )
-        tx.update(record, actions=actions)
+            tx.update(record, actions=actions + status_actions(change), condition=status_guard(change))
+            tx.save(status_audit(change))
+        else:
+            tx.update(record, actions=actions)
 
 
 def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
@@ -131,7 +133,7 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
     The citizen's codes stop working first, at the backend and, for the offline credential, at the locker.
     """
     record = load_request(request_id)
-    next_status(record.status, "retrieve_started")
+    next_status(record.status, "retrieve_started")  # validated only: the status changes when the door closes
     if not record.locker_id or not record.compartment:
         raise IllegalTransition("Cererea nu are un compartiment.", "request has no compartment")
     if record.qr_key:

@@ -11,13 +11,15 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from ..domain.lifecycle import CLOSED_STATUSES, Status
+from ..domain.errors import IllegalTransition
+from ..domain.lifecycle import CLOSED_STATUSES, Status, change_status
 from ..storage.models import CommandRecord, ContactRecord, RequestRecord
-from .audit import audit_entry, locker_subject, request_subject
+from .audit import audit_entry, locker_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
 from .locker_doors import undo_command
 from .notify import notify, retry_pending, sms_context
+from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
@@ -52,20 +54,22 @@ def expire_overdue(deps: Deps) -> int:
     count = 0
     for record in RequestRecord.by_status_due.query(Status.IN_LOCKER.value, RequestRecord.due_at < now):
         try:
+            change = change_status(record.id, record.status, "expire", now, "system")
+        except IllegalTransition as refused:
+            log.error("request %s cannot expire: %s", record.id, refused)
+            continue
+        try:
             record.update(
                 actions=[
-                    RequestRecord.status.set(Status.EXPIRED.value),
-                    RequestRecord.updated_at.set(now),
+                    *status_actions(change),
                     RequestRecord.due_at.set(now),
                     RequestRecord.expiry_notified_at.set(now),
                 ],
-                condition=(RequestRecord.status == Status.IN_LOCKER.value) & RequestRecord.pickup_cmd.does_not_exist(),
+                condition=status_guard(change) & RequestRecord.pickup_cmd.does_not_exist(),
             )
         except UpdateError:
             continue
-        audit_entry(
-            request_subject(record.id), "system", "expire", now, **{"from": "in_locker", "to": "expired"}
-        ).save()
+        status_audit(change).save()
         audit_entry(
             locker_subject(record.locker_id or "-"),
             "system",

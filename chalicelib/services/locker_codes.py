@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from ..domain.keypad import register_failure, split_code
@@ -128,7 +128,7 @@ def _value(future: object) -> object:
         return None
     try:
         return future.get()  # type: ignore[attr-defined]
-    except Exception:
+    except DoesNotExist:  # the item is absent (an unknown code, a keypad never used)
         return None
 
 

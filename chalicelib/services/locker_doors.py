@@ -13,8 +13,9 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ..domain.errors import IllegalTransition
 from ..domain.keypad import split_code
-from ..domain.lifecycle import Status
+from ..domain.lifecycle import Status, change_status
 from ..domain.protocol import LockerEvent
 from ..storage.models import CommandRecord, CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
@@ -25,6 +26,7 @@ from .deps import Deps
 from .lockers import compartment_key
 from .notify import current_contact, notify, notify_pickup, sms_context
 from .requests import close_actions, load_request, schedule_contact_erasure
+from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
@@ -32,6 +34,15 @@ OFFLINE_CMD_PREFIX = "offline-"  # the agent's label for a door it opened offlin
 
 
 def on_door(deps: Deps, event: LockerEvent) -> str:
+    """Apply a door event; a transition the state machine refuses changes nothing and is reported."""
+    try:
+        return _on_door(deps, event)
+    except IllegalTransition as refused:
+        log.warning("door event %s on %s refused by the state machine: %s", event.id, event.locker, refused)
+        return "illegal_transition"
+
+
+def _on_door(deps: Deps, event: LockerEvent) -> str:
     door = "open" if event.type == "door_opened" else "closed"
     assert event.compartment is not None
     fresh = _update_door(deps, event, door)
@@ -63,10 +74,10 @@ def on_door(deps: Deps, event: LockerEvent) -> str:
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         return _deposit_confirmed(deps, request, actor)
     if command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
-        return _closed_after(deps, request, actor, "collect_from_locker", Status.IN_LOCKER, Status.COLLECTED)
+        return _closed_after(deps, request, actor, "collect_from_locker")
     retrievable = (Status.EXPIRED.value, Status.IN_LOCKER.value)
     if command.purpose == "retrieve" and request.status in retrievable and request.retrieve_cmd == command.id:
-        return _closed_after(deps, request, actor, "returned", Status(request.status), Status.RETURNED)
+        return _closed_after(deps, request, actor, "returned")
     return "door_state"
 
 
@@ -100,6 +111,7 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
     now = deps.now()
     deadline = now + deps.settings.pickup_days * DAY_MS
     assert request.locker_id and request.compartment
+    change = change_status(request.id, request.status, "deposit_confirmed", now, actor, deadline=deadline)
     contact = current_contact(deps, request.id)
     codes = issue_codes(
         deps,
@@ -115,27 +127,18 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
             tx.update(
                 request,
                 actions=[
-                    RequestRecord.status.set(Status.IN_LOCKER.value),
+                    *status_actions(change),
                     RequestRecord.deadline.set(deadline),
                     RequestRecord.qr_key.set(codes.token_key),
                     RequestRecord.due_at.set(deadline),
-                    RequestRecord.updated_at.set(now),
                 ],
-                condition=RequestRecord.status == Status.RESERVED.value,
+                condition=status_guard(change),
             )
             tx.update(
                 LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
                 actions=[LockerItem.occupied.set(True)],
             )
-            tx.save(
-                audit_entry(
-                    request_subject(request.id),
-                    actor,
-                    "deposit_confirmed",
-                    now,
-                    **{"from": "reserved", "to": "in_locker", "deadline": deadline},
-                )
-            )
+            tx.save(status_audit(change))
     except TransactWriteError:
         discard_codes(codes)
         return "stale"
@@ -145,31 +148,26 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
     return "in_locker"
 
 
-def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str, before: Status, after: Status) -> str:
+def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str) -> str:
+    """The door closed after a pickup or a retrieval: the request closes and its compartment is free again."""
     now = deps.now()
     assert request.locker_id and request.compartment
+    change = change_status(request.id, request.status, action, now, actor)
+    after = change.after
     channel = "locker" if after == Status.COLLECTED else None
     try:
         with TransactWrite(connection=deps.connection) as tx:
             tx.update(
                 request,
-                actions=[
-                    RequestRecord.status.set(after.value),
-                    RequestRecord.updated_at.set(now),
-                    *close_actions(deps, channel),
-                ],
-                condition=RequestRecord.status == before.value,
+                actions=[*status_actions(change), *close_actions(deps, channel)],
+                condition=status_guard(change),
             )
             tx.update(
                 LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
                 actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False)],
                 condition=LockerItem.request_id == request.id,
             )
-            tx.save(
-                audit_entry(
-                    request_subject(request.id), actor, action, now, **{"from": before.value, "to": after.value}
-                )
-            )
+            tx.save(status_audit(change))
     except TransactWriteError:
         return "stale"
     if after == Status.COLLECTED:
@@ -177,7 +175,7 @@ def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str, b
     if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
         notify(deps, request, "collected", sms_context(deps, request, at_ms=now))
     schedule_contact_erasure(deps, request.id)
-    return after.value
+    return after
 
 
 def on_ack(deps: Deps, event: LockerEvent) -> str:
@@ -276,6 +274,15 @@ def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
         return _security_fault(deps, event, problem, request.id)
     now = deps.now()
     nonce = credential.offline_nonce or ""
+    change = change_status(
+        request.id,
+        request.status,
+        "collect_from_locker",
+        now,
+        f"locker:{event.locker}",
+        offline=True,
+        openedAt=event.ts,
+    )
     try:
         with TransactWrite(connection=deps.connection) as tx:
             for code_key in filter(None, (credential.code_key, credential.sibling)):
@@ -286,27 +293,15 @@ def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
                 )
             tx.update(
                 request,
-                actions=[
-                    RequestRecord.status.set(Status.COLLECTED.value),
-                    RequestRecord.updated_at.set(now),
-                    *close_actions(deps, "locker"),
-                ],
-                condition=RequestRecord.status == Status.IN_LOCKER.value,
+                actions=[*status_actions(change), *close_actions(deps, "locker")],
+                condition=status_guard(change),
             )
             tx.update(
                 LockerItem(locker_id=event.locker, item=compartment_key(credential.compartment)),
                 actions=[LockerItem.release_on.set(OFFLINE_CMD_PREFIX + nonce)],
                 condition=LockerItem.request_id == request.id,
             )
-            tx.save(
-                audit_entry(
-                    request_subject(request.id),
-                    f"locker:{event.locker}",
-                    "collect_from_locker",
-                    now,
-                    **{"from": "in_locker", "to": "collected", "offline": True, "at": event.ts},
-                )
-            )
+            tx.save(status_audit(change))
     except TransactWriteError:
         return _security_fault(deps, event, "credential_changed", request.id)
     _release_if_closed(deps, event.locker, credential.compartment, request.id)

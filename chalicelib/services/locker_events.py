@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from ..domain.errors import InvalidInput
@@ -109,8 +109,8 @@ def _redacted(raw: dict[str, Any]) -> dict[str, Any]:
 def _forget(event: LockerEvent) -> None:
     try:
         LockerEventRecord(locker_id=event.locker, event_id=event.id).delete()
-    except Exception:
-        log.warning("could not release event %s", event.id)
+    except DeleteError:
+        log.warning("could not release event %s; its redelivery will be taken as a duplicate", event.id)
 
 
 def _set_outcome(event: LockerEvent, outcome: str) -> None:

@@ -197,8 +197,11 @@ def set_compartment_enabled(
                     compartment=compartment_id,
                 )
             )
-    except Exception as error:
-        raise NotFound("Compartimentul nu există.", "compartment not found") from error
+    except TransactWriteError as error:
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise NotFound("Compartimentul nu există.", "compartment not found") from error
+        raise
     return locker_view(deps, locker_id)
 
 

@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
 from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound, RequestChanged
-from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro, next_status
+from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, change_status, label_ro
 from ..domain.phones import mask_phone, normalise_phone
 from ..storage.models import ContactRecord, CounterRecord, RequestRecord, ttl_at
 from .audit import audit_entry, history, request_subject
 from .deps import Deps
 from .notify import notifications_of, notify, sms_context
+from .status_writes import status_actions, status_audit, status_guard
 
 MAX_NAME = 120
 MAX_DOCUMENTS = 500
@@ -180,18 +181,11 @@ def transition(
     deps: Deps, record: RequestRecord, action: str, actor: str, extra: list[Any] | None = None, **detail: Any
 ) -> RequestRecord:
     """Move ``record`` by ``action``, guarded by its current status, with an audit entry in the same transaction."""
-    current = record.status
-    target = next_status(current, action)
-    now = deps.now()
-    actions = [RequestRecord.status.set(target.value), RequestRecord.updated_at.set(now)] + (extra or [])
+    change = change_status(record.id, record.status, action, deps.now(), actor, **detail)
     try:
         with TransactWrite(connection=deps.connection) as tx:
-            tx.update(record, actions=actions, condition=RequestRecord.status == current)
-            tx.save(
-                audit_entry(
-                    request_subject(record.id), actor, action, now, **{"from": current, "to": target.value}, **detail
-                )
-            )
+            tx.update(record, actions=status_actions(change) + (extra or []), condition=status_guard(change))
+            tx.save(status_audit(change))
     except TransactWriteError as error:
         raise RequestChanged() from error
     return load_request(record.id)
@@ -213,8 +207,10 @@ def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
         ContactRecord(request_id=request_id).update(
             actions=[ContactRecord.erase_at.set(ttl_at(erase_at))], condition=ContactRecord.request_id.exists()
         )
-    except Exception:
-        pass
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
+            raise
+        # no contact any more (already erased): nothing to schedule
 
 
 def mark_ready(deps: Deps, actor: str, request_id: str) -> RequestRecord:
