@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
 import threading
+import time
+import uuid
 from pathlib import Path
 
 from .agent import LockerAgent
 from .config import AgentConfig, ConfigError, load_config
-from .hardware import SystemdClockStatus
+from .hardware import ClockStatus, CodeReader, CompartmentDriver, Screen, SystemdClockStatus
 from .link import CrtMqttLink, LinkSettings
 from .store import AgentStore
 
@@ -57,18 +60,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_agent(config: AgentConfig, doors, reader, screen, clock=None) -> LockerAgent:  # type: ignore[no-untyped-def]
+def build_agent(
+    config: AgentConfig,
+    doors: CompartmentDriver,
+    reader: CodeReader,
+    screen: Screen,
+    clock: ClockStatus | None = None,
+) -> LockerAgent:
     """Wire an agent: its boot id goes into the last will, so a stale ``offline`` can be told apart."""
-    import json
-    import time
-    import uuid
-
     boot = uuid.uuid4().hex[:16]
     will = json.dumps({"state": "offline", "boot": boot, "ts": int(time.time() * 1000)}).encode()
     store = AgentStore(config.state_dir / "agent.sqlite3")
-    agent = LockerAgent(config, link_for(config, will), doors, reader, screen, clock or SystemdClockStatus(), store)
-    agent.boot = boot
-    return agent
+    link = link_for(config, will)
+    return LockerAgent(config, link, doors, reader, screen, clock or SystemdClockStatus(), store, boot=boot)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,12 @@
 event goes to the SQLite outbox first and leaves in order, once, when the link
 is up (at a bounded rate). A forged, stale, misaddressed or replayed command
 never opens a door.
+
+The MQTT, door-sensor, code-reader and timer threads share the door state
+(which command should open or opened each door, unlock purposes, left-open
+timers, PINs awaiting the backend's answer); one lock guards it, and the events
+a change causes are recorded under the same lock so their ``seq`` follows the
+order of the changes. Relays, the screen and the network are driven outside it.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ def now_ms() -> int:
 
 
 class LockerAgent:
+    """One locker's agent; ``boot`` names this run in every event and status (a fresh id when not given)."""
+
     def __init__(
         self,
         config: AgentConfig,
@@ -46,6 +54,7 @@ class LockerAgent:
         screen: Screen,
         clock: ClockStatus,
         store: AgentStore | None = None,
+        boot: str | None = None,
     ) -> None:
         self.config = config
         self.link = link
@@ -53,18 +62,19 @@ class LockerAgent:
         self.screen = screen
         self.clock = clock
         self.store = store or AgentStore(config.state_dir / "agent.sqlite3")
-        self.boot = uuid.uuid4().hex[:16]
+        self.boot = boot or uuid.uuid4().hex[:16]
         self._seq = 0
         self._seq_lock = threading.Lock()
         self._wake = threading.Event()
-        self._running = threading.Event()
+        self._stopping = threading.Event()
+        self._doors_lock = threading.Lock()  # guards the five dicts below
         self._expected: dict[str, str] = {}  # compartment -> command id that should open it
         self._opened_by: dict[str, str | None] = {}  # compartment -> command id that opened it
-        self._timers: dict[str, threading.Timer] = {}
-        self._threads: list[threading.Thread] = []
-        self._clock_offset_ms: int | None = None  # our clock minus the backend's, from the last command
+        self._timers: dict[str, threading.Timer] = {}  # compartment -> its left-open alarm
         self._purposes: dict[str, str] = {}  # unlock command id -> purpose, until its door cycle ends
         self._pins_sent: dict[str, int] = {}  # id of a pin event sent online -> when, to read its answer
+        self._threads: list[threading.Thread] = []
+        self._clock_offset_ms: int | None = None  # our clock minus the backend's, from the last command
         link.on_message = self.on_message
         link.on_connected = self.on_connected
         link.on_disconnected = self._wake.set
@@ -73,7 +83,7 @@ class LockerAgent:
 
     # lifecycle -----------------------------------------------------------------
     def start(self) -> None:
-        self._running.set()
+        self._stopping.clear()
         self.screen.show(WELCOME)
         for target, name in ((self._sender, "outbox"), (self._heartbeats, "heartbeat")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -82,9 +92,11 @@ class LockerAgent:
         self.link.start()
 
     def stop(self) -> None:
-        self._running.clear()
+        self._stopping.set()
         self._wake.set()
-        for timer in self._timers.values():
+        with self._doors_lock:
+            timers = list(self._timers.values())
+        for timer in timers:
             timer.cancel()
         for thread in self._threads:
             thread.join(timeout=5)
@@ -97,23 +109,27 @@ class LockerAgent:
         self._wake.set()
 
     # events ----------------------------------------------------------------------
-    def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
-        """Record an event durably; the sender thread delivers it."""
+    def _event(self, event_type: str, **fields: Any) -> dict[str, Any]:
         with self._seq_lock:
             self._seq += 1
             seq = self._seq
         event = {"v": 1, "id": uuid.uuid4().hex, "seq": seq, "boot": self.boot, "type": event_type, "ts": now_ms()}
         event.update({k: v for k, v in fields.items() if v is not None})
+        return event
+
+    def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
+        """Record an event durably; the sender thread delivers it."""
+        event = self._event(event_type, **fields)
         self.store.enqueue(event)
         self._wake.set()
         return event
 
     def _sender(self) -> None:
         interval = 1.0 / self.config.max_publish_rate
-        while self._running.is_set():
+        while not self._stopping.is_set():
             self._wake.wait(1.0)
             self._wake.clear()
-            while self._running.is_set() and self.link.connected():
+            while not self._stopping.is_set() and self.link.connected():
                 batch = self.store.pending(20)
                 if not batch:
                     break
@@ -125,17 +141,15 @@ class LockerAgent:
                     if not self.link.publish(self.config.topic("evt"), json.dumps(event).encode()):
                         break
                     self.store.delivered(event["id"])
-                    time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                    self._stopping.wait(max(0.0, interval - (time.monotonic() - started)))
                 else:
                     continue
                 break
 
     def _heartbeats(self) -> None:
-        while self._running.is_set():
+        while not self._stopping.is_set():
             self.emit("heartbeat", version=VERSION, config=self.config.config_hash, clockOffsetMs=self._clock_offset_ms)
-            deadline = time.monotonic() + self.config.heartbeat_s
-            while self._running.is_set() and time.monotonic() < deadline:
-                time.sleep(0.2)
+            self._stopping.wait(self.config.heartbeat_s)
 
     def _publish_status(self, state: str) -> None:
         payload = json.dumps({"state": state, "boot": self.boot, "ts": now_ms()}).encode()
@@ -195,8 +209,9 @@ class LockerAgent:
         if compartment not in self.doors.compartments():
             self.emit("ack", cmd=cmd_id, result="rejected", reason="unknown_compartment")
             return
-        self._expected[compartment] = cmd_id
-        self._purposes[cmd_id] = str(message.get("purpose"))
+        with self._doors_lock:
+            self._expected[compartment] = cmd_id
+            self._purposes[cmd_id] = str(message.get("purpose"))
         self.doors.pulse_relay(compartment)
         self.screen.show(f"Deschis: compartimentul {compartment}. Închideți ușa după ce ați terminat.")
         timer = threading.Timer(self.config.jam_timeout_s, self._check_opened, (compartment, cmd_id))
@@ -204,33 +219,37 @@ class LockerAgent:
         timer.start()
 
     def _check_opened(self, compartment: str, cmd_id: str) -> None:
-        if self._expected.get(compartment) == cmd_id:  # still waiting: the door never opened
-            self._expected.pop(compartment, None)
-            self.emit("ack", cmd=cmd_id, result="rejected", reason="door_jammed")
-            self.emit("fault", reason="door_jammed", compartment=compartment, cmd=cmd_id)
+        with self._doors_lock:  # the door opening and this timer race: exactly one of them acks
+            if self._expected.get(compartment) == cmd_id:  # still waiting: the door never opened
+                self._expected.pop(compartment, None)
+                self.emit("ack", cmd=cmd_id, result="rejected", reason="door_jammed")
+                self.emit("fault", reason="door_jammed", compartment=compartment, cmd=cmd_id)
 
     # doors -------------------------------------------------------------------------
     def on_door_change(self, compartment: str, state: str) -> None:
-        if state == "open":
-            cmd_id = self._expected.pop(compartment, None)
-            self._opened_by[compartment] = cmd_id
-            if cmd_id and not cmd_id.startswith("offline-"):
-                self.emit("ack", cmd=cmd_id, result="executed")
-            self.emit("door_opened", compartment=compartment, cmd=cmd_id)
-            if cmd_id is None:
-                self.emit("fault", reason="forced_open", compartment=compartment)
-            self._arm_left_open(compartment)
-        elif state == "closed":
-            cmd_id = self._opened_by.pop(compartment, None)
-            self._disarm(compartment)
-            self._note_contents(compartment, cmd_id)
-            self.emit("door_closed", compartment=compartment, cmd=cmd_id)
+        with self._doors_lock:
+            if state == "open":
+                cmd_id = self._expected.pop(compartment, None)
+                self._opened_by[compartment] = cmd_id
+                if cmd_id and not cmd_id.startswith("offline-"):
+                    self.emit("ack", cmd=cmd_id, result="executed")
+                self.emit("door_opened", compartment=compartment, cmd=cmd_id)
+                if cmd_id is None:
+                    self.emit("fault", reason="forced_open", compartment=compartment)
+                self._arm_left_open(compartment)
+            elif state == "closed":
+                cmd_id = self._opened_by.pop(compartment, None)
+                self._disarm(compartment)
+                self._note_contents(compartment, cmd_id)
+                self.emit("door_closed", compartment=compartment, cmd=cmd_id)
+            else:
+                self.emit("fault", reason="sensor_unknown", compartment=compartment)
+        if state == "closed":
             self.screen.show(WELCOME)
-        else:
-            self.emit("fault", reason="sensor_unknown", compartment=compartment)
         if self.link.connected():
             self.publish_state()
 
+    # The three helpers below run with _doors_lock held.
     def _arm_left_open(self, compartment: str) -> None:
         self._disarm(compartment)
         timer = threading.Timer(
@@ -268,8 +287,9 @@ class LockerAgent:
 
     def _learn_from_reject(self, message: dict[str, Any]) -> None:
         """Mirror the backend's keypad verdicts, so cutting the network gains a guesser nothing."""
-        if self._pins_sent.pop(str(message.get("re")), None) is None:
-            return
+        with self._doors_lock:
+            if self._pins_sent.pop(str(message.get("re")), None) is None:
+                return
         reason, now = message.get("reason"), now_ms()
         if reason == "invalid_code":
             self._save_keypad(self._keypad().failed(now))
@@ -303,33 +323,31 @@ class LockerAgent:
         if wait:
             self.screen.show(SLOW_DOWN.format(seconds=wait))
             return
-        if self.link.connected():
-            event_id = self._send_code("pin", code)
-            if event_id:
-                self._pins_sent[event_id] = now_ms()
-                self.screen.show("Se verifică codul…")
-                return
+        if self.link.connected() and self._send_code("pin", code):
+            self.screen.show("Se verifică codul…")
+            return
         self._offline_pin(code)
 
     def _send_code(self, kind: str, code: str) -> str | None:
-        """Publish a code event now, or not at all; returns its id when the broker took it."""
-        with self._seq_lock:
-            self._seq += 1
-            seq = self._seq
-        event = {
-            "v": 1,
-            "id": uuid.uuid4().hex,
-            "seq": seq,
-            "boot": self.boot,
-            "type": kind,
-            "ts": now_ms(),
-            "code": code,
-        }
-        if not self.link.publish(self.config.topic("evt"), json.dumps(event).encode()):
-            return None
-        for old in [k for k, at in self._pins_sent.items() if at < now_ms() - 600_000]:
-            self._pins_sent.pop(old, None)
-        return str(event["id"])
+        """Publish a code event now, or not at all; returns its id when the broker took it.
+
+        A PIN's id is remembered before it is published: the backend's answer may
+        arrive on the MQTT thread before the PUBACK does.
+        """
+        event = self._event(kind, code=code)
+        event_id = str(event["id"])
+        if kind == "pin":
+            with self._doors_lock:
+                now = now_ms()
+                for old in [k for k, at in self._pins_sent.items() if at < now - 600_000]:
+                    self._pins_sent.pop(old, None)
+                self._pins_sent[event_id] = now
+        if self.link.publish(self.config.topic("evt"), json.dumps(event).encode()):
+            return event_id
+        if kind == "pin":
+            with self._doors_lock:
+                self._pins_sent.pop(event_id, None)
+        return None
 
     def _clock_trusted(self) -> bool:
         if self.clock.synchronised_within(self.config.clock_sync_max_age_s):
@@ -371,7 +389,8 @@ class LockerAgent:
         if not self.store.claim_nonce(nonce, now_ms()):
             self.screen.show("Codul a fost deja folosit.")
             return
-        self._expected[compartment] = f"{OFFLINE_PREFIX}{nonce}"
+        with self._doors_lock:
+            self._expected[compartment] = f"{OFFLINE_PREFIX}{nonce}"
         self.emit("offline_pickup", compartment=compartment, code=code, deposit=deposit)
         self.doors.pulse_relay(compartment)
         self.screen.show(f"Deschis: compartimentul {compartment}.")
