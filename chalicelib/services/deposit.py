@@ -115,13 +115,14 @@ def release_compartment(deps: Deps, record: RequestRecord, back_to_ready: bool =
             RequestRecord.locker_id.remove(),
             RequestRecord.compartment.remove(),
             RequestRecord.deposit_cmd.remove(),
-            RequestRecord.updated_at.set(now),
+            updated := RequestRecord.updated_at.set(now),
         ]
         if back_to_ready and record.status == Status.RESERVED.value:
             change = change_status(
                 record.id, record.status, "deposit_aborted", now, actor, compartment=record.compartment
             )
-            tx.update(record, actions=actions + status_actions(change), condition=status_guard(change))
+            updates = [a for a in actions if a is not updated] + status_actions(change)  # status_actions stamps it
+            tx.update(record, actions=updates, condition=status_guard(change))
             tx.save(status_audit(change))
         else:
             tx.update(record, actions=actions)
