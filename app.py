@@ -1,28 +1,29 @@
 """ePS2 HTTP API, citizen pages, the locker-event Lambda and the scheduled job.
 
-Routes only: parse the request, call one service, map domain errors to HTTP.
+Routes only: parse the request, call one service, answer. The decorators, body descriptions and the mapping
+of errors to responses live in ``chalicelib/web``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from chalice import Chalice, Rate, Response
 
 from chalicelib.config import load_settings
-from chalicelib.domain.errors import DomainError, NotFound
+from chalicelib.domain.errors import NotFound
 from chalicelib.health import check_health, read_outbox
 from chalicelib.services import auth, deposit, jobs, lockers, pickup_extension, requests, tasks
+from chalicelib.services.deps import Deps
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
-from chalicelib.web.api import error_response, parse_body, translate_infrastructure_error
+from chalicelib.web import bodies
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
 from chalicelib.web.openapi import openapi_document
-from chalicelib.web.pages import SECURITY_HEADERS, TEMPLATE_DIR, language, qr_svg, render
+from chalicelib.web.pages import SECURITY_HEADERS, qr_svg, render, static_asset
+from chalicelib.web.routing import Routes, json_error
 from chalicelib.web.staff import staff
 from chalicelib.wiring import get_deps
 
@@ -31,69 +32,8 @@ app.register_blueprint(staff)
 app.register_blueprint(citizen)
 app.log.setLevel(logging.INFO)
 log = logging.getLogger("eps2")
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def api(role: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a JSON route: authenticate (when ``role``), run, map errors to JSON 4xx/503."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                for value in kwargs.values():
-                    if not _ID.fullmatch(value):
-                        raise NotFound("Nu există.", "not found")
-                deps = get_deps()
-                actor = None
-                if role:
-                    header = app.current_request.headers.get("authorization", "")
-                    token = header[7:] if header.lower().startswith("bearer ") else None
-                    identity = auth.verify_token(deps, token)
-                    auth.require_role(identity, role)
-                    actor = identity.username
-                return view(deps, actor, *args, **kwargs)
-            except DomainError as error:
-                return error_response(error)
-            except Exception as error:
-                translated = translate_infrastructure_error(error)
-                if translated is None:
-                    raise
-                return error_response(translated)
-
-        return wrapper
-
-    return decorator
-
-
-def page(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Wrap an HTML route: domain and infrastructure errors become a Romanian (or English) error page."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        lang = language(app.current_request.query_params)
-        try:
-            return view(lang, *args, **kwargs)
-        except Exception as error:
-            known = error if isinstance(error, DomainError) else translate_infrastructure_error(error)
-            if known is None:
-                raise
-            unavailable = known.http_status == 503
-            html = render(
-                "error.html",
-                lang=lang,
-                title_ro="Serviciul este temporar indisponibil" if unavailable else "Cererea nu poate fi îndeplinită",
-                title_en="The service is temporarily unavailable" if unavailable else "The request cannot be completed",
-                message_ro=known.message_ro,
-                message_en=known.message_en,
-            )
-            return Response(html, status_code=known.http_status, headers=SECURITY_HEADERS)
-
-    return wrapper
-
-
-def body(fields: dict[str, tuple[type, bool]]) -> dict[str, Any]:
-    return parse_body(app.current_request.raw_body, fields)
+routes = Routes(app)
+api, page, body = routes.api, routes.page, routes.body
 
 
 @app.route("/api/health")
@@ -109,7 +49,7 @@ def health() -> Response:
 def outbox() -> Response:
     """Local stage only: in every other stage the route does not exist."""
     if not load_settings().is_local:
-        return error_response(NotFound("Pagina nu există.", "not found"))
+        return json_error(NotFound("Pagina nu există.", "not found"))
     return Response({"messages": read_outbox(get_deps())})
 
 
@@ -120,74 +60,62 @@ def openapi() -> Response:
 
 @app.route("/api/auth/login", methods=["POST"])
 @api()
-def login(deps: Any, actor: None) -> Any:
-    data = body({"username": (str, True), "password": (str, True)})
+def login(deps: Deps, actor: None) -> Any:
+    data = body(bodies.LOGIN)
     return {"token": auth.login(deps, data["username"], data["password"])}
 
 
 @app.route("/api/lockers", methods=["POST"])
 @api("admin")
-def create_locker(deps: Any, actor: str) -> Response:
-    data = body({"id": (str, True), "name": (str, True), "location": (str, True), "compartments": (list, True)})
+def create_locker(deps: Deps, actor: str) -> Response:
+    data = body(bodies.NEW_LOCKER)
     return Response(lockers.create_locker(deps, actor, data), status_code=201)
 
 
 @app.route("/api/lockers")
 @api("clerk")
-def list_lockers(deps: Any, actor: str) -> Any:
+def list_lockers(deps: Deps, actor: str) -> Any:
     return {"lockers": lockers.list_lockers(deps)}
 
 
 @app.route("/api/lockers/{locker_id}")
 @api("clerk")
-def get_locker(deps: Any, actor: str, locker_id: str) -> Any:
+def get_locker(deps: Deps, actor: str, locker_id: str) -> Any:
     return lockers.locker_view(deps, locker_id, with_alerts=True)
 
 
 @app.route("/api/lockers/{locker_id}/compartments/{compartment}/open", methods=["POST"])
 @api("clerk")
-def force_open(deps: Any, actor: str, locker_id: str, compartment: str) -> Response:
-    data = body({"reason": (str, True)})
+def force_open(deps: Deps, actor: str, locker_id: str, compartment: str) -> Response:
+    data = body(bodies.FORCE_OPEN)
     command = lockers.force_open(deps, actor, locker_id, compartment, data["reason"])
     return Response({"command": command, "compartment": compartment}, status_code=202)
 
 
 @app.route("/api/lockers/{locker_id}/held")
 @api("clerk")
-def held_compartments(deps: Any, actor: str, locker_id: str) -> Any:
+def held_compartments(deps: Deps, actor: str, locker_id: str) -> Any:
     return {"compartments": lockers.held_by_closed_requests(deps, locker_id)}
 
 
 @app.route("/api/lockers/{locker_id}/compartments/{compartment}/free", methods=["POST"])
 @api("clerk")
-def free_compartment(deps: Any, actor: str, locker_id: str, compartment: str) -> Response:
+def free_compartment(deps: Deps, actor: str, locker_id: str, compartment: str) -> Response:
     command = lockers.free_compartment(deps, actor, locker_id, compartment)
     return Response({"command": command, "compartment": compartment}, status_code=202)
 
 
 @app.route("/api/lockers/{locker_id}/compartments/{compartment}/service", methods=["POST"])
 @api("admin")
-def compartment_service(deps: Any, actor: str, locker_id: str, compartment: str) -> Any:
-    data = body({"enabled": (bool, True)})
+def compartment_service(deps: Deps, actor: str, locker_id: str, compartment: str) -> Any:
+    data = body(bodies.SERVICE)
     return lockers.set_compartment_enabled(deps, actor, locker_id, compartment, data["enabled"])
-
-
-_NEW_REQUEST_FIELDS: dict[str, tuple[type, bool]] = {
-    "citizenName": (str, True),
-    "phone": (str, True),
-    "documents": (str, True),
-    "size": (str, False),
-    "accessible": (bool, False),
-    "registrationNumber": (str, False),
-    "smsConsent": (bool, True),
-    "lockerConsent": (bool, True),
-}
 
 
 @app.route("/api/requests", methods=["POST"])
 @api("clerk")
-def register_request(deps: Any, actor: str) -> Response:
-    data = body(_NEW_REQUEST_FIELDS)
+def register_request(deps: Deps, actor: str) -> Response:
+    data = body(bodies.NEW_REQUEST)
     record = requests.register_request(
         deps,
         actor,
@@ -209,21 +137,21 @@ def register_request(deps: Any, actor: str) -> Response:
 
 @app.route("/api/requests")
 @api("clerk")
-def list_requests(deps: Any, actor: str) -> Any:
-    query = app.current_request.query_params or {}
+def list_requests(deps: Deps, actor: str) -> Any:
+    query: dict[str, str] = dict(routes.request.query_params or {})
     found = requests.list_requests(query.get("status") or None, query.get("q") or None)
     return {"requests": [requests.request_view(r) for r in found]}
 
 
 @app.route("/api/requests/{request_id}")
 @api("clerk")
-def get_request(deps: Any, actor: str, request_id: str) -> Any:
+def get_request(deps: Deps, actor: str, request_id: str) -> Any:
     return requests.request_view(requests.load_request(request_id), with_history=True)
 
 
 def _request_action(service: Callable[..., Any]) -> Callable[..., Any]:
-    def view(deps: Any, actor: str, request_id: str) -> Any:
-        body({})
+    def view(deps: Deps, actor: str, request_id: str) -> Any:
+        body(bodies.EMPTY)
         return requests.request_view(service(deps, actor, request_id))
 
     return view
@@ -242,42 +170,42 @@ app.route("/api/requests/{request_id}/collect", methods=["POST"], name="collect_
 
 @app.route("/api/requests/{request_id}/cancel", methods=["POST"])
 @api("clerk")
-def cancel_request(deps: Any, actor: str, request_id: str) -> Any:
-    data = body({"reason": (str, False)})
+def cancel_request(deps: Deps, actor: str, request_id: str) -> Any:
+    data = body(bodies.CANCEL)
     return requests.request_view(requests.cancel_request(deps, actor, request_id, data.get("reason") or ""))
 
 
 @app.route("/api/requests/{request_id}/deposit", methods=["POST"])
 @api("clerk")
-def deposit_documents(deps: Any, actor: str, request_id: str) -> Response:
-    data = body({"lockerId": (str, True)})
+def deposit_documents(deps: Deps, actor: str, request_id: str) -> Response:
+    data = body(bodies.DEPOSIT)
     compartment = deposit.deposit_documents(deps, actor, request_id, data["lockerId"])
     return Response({"compartment": compartment, "lockerId": data["lockerId"]}, status_code=202)
 
 
 @app.route("/api/requests/{request_id}/reissue", methods=["POST"])
 @api("clerk")
-def reissue_codes(deps: Any, actor: str, request_id: str) -> Any:
-    body({})
+def reissue_codes(deps: Deps, actor: str, request_id: str) -> Any:
+    body(bodies.EMPTY)
     return requests.request_view(deposit.reissue_codes(deps, actor, request_id))
 
 
 @app.route("/api/requests/{request_id}/retrieve", methods=["POST"])
 @api("clerk")
-def retrieve_documents(deps: Any, actor: str, request_id: str) -> Response:
-    body({})
+def retrieve_documents(deps: Deps, actor: str, request_id: str) -> Response:
+    body(bodies.EMPTY)
     return Response({"compartment": deposit.retrieve_documents(deps, actor, request_id)}, status_code=202)
 
 
 @app.route("/api/tasks")
 @api("clerk")
-def staff_tasks(deps: Any, actor: str) -> Any:
+def staff_tasks(deps: Deps, actor: str) -> Any:
     return tasks.staff_tasks(deps)
 
 
 @app.route("/api/jobs/run", methods=["POST"])
 @api("admin")
-def run_job(deps: Any, actor: str) -> Any:
+def run_job(deps: Deps, actor: str) -> Any:
     return jobs.run_scheduled_job(deps)
 
 
@@ -314,7 +242,7 @@ def pickup_qr_page(lang: str, token: str) -> Response:
 @page
 def pickup_extend(lang: str, token: str) -> Response:
     """The citizen moves the deadline once; back to the QR page, which shows the new deadline and QR."""
-    checked_form(app.current_request, "/r")
+    checked_form(routes.request, "/r")
     pickup_extension.extend_pickup(get_deps(), token)
     suffix = "?lang=en" if lang == "en" else ""
     return Response("", status_code=303, headers={"Location": f"/r/{token}{suffix}"})
@@ -336,12 +264,10 @@ def locker_events(event: dict[str, Any], context: Any) -> dict[str, str]:
     return {"outcome": handle_locker_event(get_deps(), locker, payload)}
 
 
-_STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "staff.js": "text/javascript; charset=utf-8"}
-
-
 @app.route("/static/{name}")
 def static_file(name: str) -> Response:
-    if name not in _STATIC_TYPES:
+    asset = static_asset(name)
+    if asset is None:
         return Response("", status_code=404)
-    with open(f"{TEMPLATE_DIR}/static/{name}", encoding="utf-8") as handle:
-        return Response(handle.read(), headers={"Content-Type": _STATIC_TYPES[name], "Cache-Control": "max-age=3600"})
+    content, content_type = asset
+    return Response(content, headers={"Content-Type": content_type, "Cache-Control": "max-age=3600"})

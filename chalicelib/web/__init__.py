@@ -1,1 +1,2 @@
-"""HTTP edge helpers: strict JSON body parsing, error mapping and page rendering."""
+"""The HTTP edge: route decorators and the one error mapper (routing), JSON bodies described once (schema,
+bodies) and the OpenAPI document derived from them, citizen pages and the staff console."""

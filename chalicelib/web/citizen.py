@@ -12,8 +12,8 @@ from ..domain.errors import DomainError, Forbidden, InvalidInput
 from ..services.requests import load_request
 from ..services.status_lookup import CODE_TTL_MS, check_code, start_lookup
 from ..wiring import get_deps
-from .api import translate_infrastructure_error
 from .pages import SECURITY_HEADERS, language, render
+from .routing import answer_error
 from .session import cookie_value, form_fields, sign, unsign
 
 citizen = Blueprint(__name__)
@@ -121,16 +121,18 @@ def status_result() -> Response:
 
 
 def _error_page(template: str, error: Exception, values: dict[str, str], **context: Any) -> Response:
-    known = error if isinstance(error, DomainError) else translate_infrastructure_error(error)
-    if known is None:
-        raise error
-    nonce, cookie = _form_nonce()
-    return _page(
-        template,
-        status=known.http_status,
-        cookies=[cookie],
-        csrf=nonce,
-        error=known,
-        values={k: v for k, v in values.items() if k != "csrf"},
-        **context,
-    )
+    """The form again, with the error and what the citizen typed (never the CSRF nonce)."""
+
+    def shape(known: DomainError) -> Response:
+        nonce, cookie = _form_nonce()
+        return _page(
+            template,
+            status=known.http_status,
+            cookies=[cookie],
+            csrf=nonce,
+            error=known,
+            values={k: v for k, v in values.items() if k != "csrf"},
+            **context,
+        )
+
+    return answer_error(error, shape)

@@ -26,7 +26,7 @@ def _datetime(ms: int | float | None) -> str:
 
 _env.filters["datetime"] = _datetime
 
-SECURITY_HEADERS = {
+SECURITY_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -35,6 +35,17 @@ SECURITY_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
+
+
+_STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "staff.js": "text/javascript; charset=utf-8"}
+
+
+def static_asset(name: str) -> tuple[str, str] | None:
+    """The content and type of a file under templates/static, or None when it is not one we serve."""
+    if name not in _STATIC_TYPES:
+        return None
+    with open(os.path.join(TEMPLATE_DIR, "static", name), encoding="utf-8") as handle:
+        return handle.read(), _STATIC_TYPES[name]
 
 
 def language(query: Any) -> str:

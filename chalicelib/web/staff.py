@@ -6,7 +6,6 @@ session; every route checks the role; errors are Romanian (English on ?lang=en).
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -14,19 +13,19 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import DomainError, Forbidden, InvalidInput, Unauthorized
 from ..domain.lifecycle import Status, label_ro
 from ..services import auth, deposit, lockers, requests, tasks
+from ..services.deps import Deps
 from ..wiring import get_deps
-from .api import translate_infrastructure_error
 from .pages import SECURITY_HEADERS, language, render
+from .routing import answer_error, check_path_ids
 from .session import clear_cookie, cookie_value, csrf_token, csrf_valid, form_fields, session_token, set_cookie
 from .staff_text import state_text, text
 
 staff = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
 LOGIN_COOKIE = "eps2_login"
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _lang() -> str:
@@ -72,8 +71,7 @@ def console(role: str = "clerk", form: bool = False) -> Callable[[Callable[..., 
             except Unauthorized:
                 return _redirect("/staff/login")
             try:
-                if any(not _ID.fullmatch(value) for value in kwargs.values()):
-                    raise NotFound("Pagina nu există.", "not found")
+                check_path_ids(kwargs.values(), "Pagina nu există.")
                 auth.require_role(identity, role)
                 fields = form_fields(request.raw_body) if form else {}
                 if form and not csrf_valid(deps.session_secret, token, fields.get("csrf")):
@@ -81,15 +79,15 @@ def console(role: str = "clerk", form: bool = False) -> Callable[[Callable[..., 
                 context = {"me": identity, "csrf": csrf_token(deps.session_secret, token or "")}
                 return view(deps, context, fields, *args, **kwargs)
             except Exception as error:
-                known = error if isinstance(error, DomainError) else translate_infrastructure_error(error)
-                if known is None:
-                    raise
-                return _page(
-                    "staff/error.html",
-                    status=known.http_status,
-                    error=known,
-                    me=identity,
-                    csrf=csrf_token(deps.session_secret, token or ""),
+                return answer_error(
+                    error,
+                    lambda known: _page(
+                        "staff/error.html",
+                        status=known.http_status,
+                        error=known,
+                        me=identity,
+                        csrf=csrf_token(deps.session_secret, token or ""),
+                    ),
                 )
 
         return wrapper
@@ -114,27 +112,28 @@ def login() -> Response:
             raise Forbidden("Formularul a expirat; reîncărcați pagina.", "invalid CSRF token")
         token = auth.login(deps, fields.get("username", ""), fields.get("password", ""))
     except DomainError as error:
-        status = 403 if isinstance(error, Forbidden) else 401 if isinstance(error, Unauthorized) else 400
-        return _page("staff/login.html", status=status, csrf=expected or "", error=error)
+        return answer_error(
+            error, lambda known: _page("staff/login.html", status=known.http_status, csrf=expected or "", error=known)
+        )
     return _redirect("/staff", set_cookie(token, deps.settings.session_minutes * 60))
 
 
 @staff.route("/staff/logout", methods=["POST"], content_types=FORM)
 @console(form=True)
-def logout(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def logout(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     return _redirect("/staff/login", clear_cookie())
 
 
 @staff.route("/staff", methods=["GET"])
 @console()
-def queue(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def queue(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     query: dict[str, str] = dict(staff.current_request.query_params or {})
     return _queue_page(context, query.get("status") or None, None)
 
 
 @staff.route("/staff/search", methods=["POST"], content_types=FORM)
 @console(form=True)
-def search(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def search(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     """Search terms (names, phone digits) travel in the body, never in a URL that logs would keep."""
     return _queue_page(context, fields.get("status") or None, (fields.get("q") or "").strip() or None)
 
@@ -153,13 +152,13 @@ def _queue_page(context: dict[str, Any], status: str | None, q: str | None) -> R
 
 @staff.route("/staff/requests/new", methods=["GET"])
 @console()
-def new_request(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def new_request(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     return _page("staff/new.html", errors=[], values={"size": "S"}, **context)
 
 
 @staff.route("/staff/requests", methods=["POST"], content_types=FORM)
 @console(form=True)
-def register(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def register(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     data = requests.NewRequest(
         citizen_name=fields.get("citizenName", ""),
         phone=fields.get("phone", ""),
@@ -180,7 +179,7 @@ def register(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Resp
 
 @staff.route("/staff/requests/{request_id}", methods=["GET"])
 @console()
-def request_page(deps: Any, context: dict[str, Any], fields: dict[str, str], request_id: str) -> Response:
+def request_page(deps: Deps, context: dict[str, Any], fields: dict[str, str], request_id: str) -> Response:
     view = requests.request_view(requests.load_request(request_id), with_history=True)
     opened = dict(staff.current_request.query_params or {}).get("opened")
     return _page("staff/request.html", request=view, opened=opened, lockers=lockers.list_lockers(deps), **context)
@@ -197,7 +196,7 @@ _ACTIONS: dict[str, Callable[..., Any]] = {
 @staff.route("/staff/requests/{request_id}/{action}", methods=["POST"], content_types=FORM)
 @console(form=True)
 def request_action(
-    deps: Any, context: dict[str, Any], fields: dict[str, str], request_id: str, action: str
+    deps: Deps, context: dict[str, Any], fields: dict[str, str], request_id: str, action: str
 ) -> Response:
     actor = context["me"].username
     if action == "deposit":
@@ -218,13 +217,13 @@ def request_action(
 
 @staff.route("/staff/lockers", methods=["GET"])
 @console()
-def locker_list(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def locker_list(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     return _page("staff/lockers.html", lockers=lockers.list_lockers(deps), **context)
 
 
 @staff.route("/staff/lockers/{locker_id}", methods=["GET"])
 @console()
-def locker_page(deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
+def locker_page(deps: Deps, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
     return _page(
         "staff/locker.html",
         locker=lockers.locker_view(deps, locker_id, with_alerts=True),
@@ -235,7 +234,7 @@ def locker_page(deps: Any, context: dict[str, Any], fields: dict[str, str], lock
 
 @staff.route("/staff/lockers/{locker_id}/grid", methods=["GET"])
 @console()
-def locker_grid(deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
+def locker_grid(deps: Deps, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
     """The compartments alone, for the page's periodic refresh (progressive enhancement)."""
     return _page("staff/locker_grid.html", locker=lockers.locker_view(deps, locker_id, with_alerts=True), **context)
 
@@ -243,7 +242,7 @@ def locker_grid(deps: Any, context: dict[str, Any], fields: dict[str, str], lock
 @staff.route("/staff/lockers/{locker_id}/compartments/{compartment}/{action}", methods=["POST"], content_types=FORM)
 @console(form=True)
 def compartment_action(
-    deps: Any, context: dict[str, Any], fields: dict[str, str], locker_id: str, compartment: str, action: str
+    deps: Deps, context: dict[str, Any], fields: dict[str, str], locker_id: str, compartment: str, action: str
 ) -> Response:
     actor = context["me"].username
     if action == "open":
@@ -260,5 +259,5 @@ def compartment_action(
 
 @staff.route("/staff/tasks", methods=["GET"])
 @console()
-def today(deps: Any, context: dict[str, Any], fields: dict[str, str]) -> Response:
+def today(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     return _page("staff/tasks.html", tasks=tasks.staff_tasks(deps), **context)

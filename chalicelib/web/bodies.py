@@ -1,0 +1,50 @@
+"""The JSON body of every staff API route, described once: ``app.py`` parses with these, the OpenAPI document
+publishes them. ``EMPTY`` is for routes that take no field: it refuses any."""
+
+from __future__ import annotations
+
+from ..domain.compartments import SIZES
+from ..services.lockers import COMPARTMENT_RE, ID_RE, MAX_COMPARTMENTS
+from .schema import Body, Field
+
+NON_BLANK = r"\S"
+EMPTY = Body()
+
+LOGIN = Body(
+    Field("username", str, required=True, min_length=1, max_length=128),
+    Field("password", str, required=True, min_length=1, max_length=256),
+)
+
+COMPARTMENT = Body(
+    Field("id", str, required=True, pattern=COMPARTMENT_RE.pattern, description="Letter and two digits, as A01"),
+    Field("size", str, required=True, enum=SIZES),
+    Field("accessible", bool, description="Reachable from a wheelchair; false when left out"),
+)
+
+NEW_LOCKER = Body(
+    Field("id", str, required=True, pattern=ID_RE.pattern),
+    Field("name", str, required=True, pattern=NON_BLANK, max_length=200),
+    Field("location", str, required=True, pattern=NON_BLANK, max_length=200),
+    Field("compartments", list, required=True, items=COMPARTMENT, min_items=1, max_items=MAX_COMPARTMENTS),
+)
+
+FORCE_OPEN = Body(
+    Field("reason", str, required=True, pattern=NON_BLANK, max_length=300, description="Kept in the audit log"),
+)
+
+SERVICE = Body(Field("enabled", bool, required=True, description="false puts the compartment out of service"))
+
+NEW_REQUEST = Body(
+    Field("citizenName", str, required=True),
+    Field("phone", str, required=True, description="For the SMS: 07xx xxx xxx, or with the country prefix"),
+    Field("documents", str, required=True, description="What the city hall hands over"),
+    Field("size", str, enum=SIZES, description="Smallest compartment that fits; S when left out"),
+    Field("accessible", bool, description="Needs a compartment reachable from a wheelchair"),
+    Field("registrationNumber", str, description="The desk's own number; a new one is given when left out"),
+    Field("smsConsent", bool, required=True),
+    Field("lockerConsent", bool, required=True),
+)
+
+CANCEL = Body(Field("reason", str, description="Kept in the request's history"))
+
+DEPOSIT = Body(Field("lockerId", str, required=True))
