@@ -15,7 +15,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib.config import load_settings
 from chalicelib.domain.errors import NotFound
 from chalicelib.health import check_health, read_outbox
-from chalicelib.services import auth, deposit, jobs, lockers, pickup_extension, requests, tasks
+from chalicelib.services import auth, deposit, desk, jobs, lockers, pickup_extension, request_records, tasks
 from chalicelib.services.deps import Deps
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
@@ -116,10 +116,10 @@ def compartment_service(deps: Deps, actor: str, locker_id: str, compartment: str
 @api("clerk")
 def register_request(deps: Deps, actor: str) -> Response:
     data = body(bodies.NEW_REQUEST)
-    record = requests.register_request(
+    record = desk.register_request(
         deps,
         actor,
-        requests.NewRequest(
+        desk.NewRequest(
             citizen_name=data["citizenName"],
             phone=data["phone"],
             documents=data["documents"],
@@ -139,32 +139,32 @@ def register_request(deps: Deps, actor: str) -> Response:
 @api("clerk")
 def list_requests(deps: Deps, actor: str) -> Any:
     query: dict[str, str] = dict(routes.request.query_params or {})
-    found = requests.list_requests(query.get("status") or None, query.get("q") or None)
-    return {"requests": [requests.request_view(r) for r in found]}
+    found = desk.list_requests(query.get("status") or None, query.get("q") or None)
+    return {"requests": [request_records.request_view(r) for r in found]}
 
 
 @app.route("/api/requests/{request_id}")
 @api("clerk")
 def get_request(deps: Deps, actor: str, request_id: str) -> Any:
-    return requests.request_view(requests.load_request(request_id), with_history=True)
+    return request_records.request_view(request_records.load_request(request_id), with_history=True)
 
 
 def _request_action(service: Callable[..., Any]) -> Callable[..., Any]:
     def view(deps: Deps, actor: str, request_id: str) -> Any:
         body(bodies.EMPTY)
-        return requests.request_view(service(deps, actor, request_id))
+        return request_records.request_view(service(deps, actor, request_id))
 
     return view
 
 
 app.route("/api/requests/{request_id}/ready", methods=["POST"], name="mark_ready")(
-    api("clerk")(_request_action(requests.mark_ready))
+    api("clerk")(_request_action(desk.mark_ready))
 )
 app.route("/api/requests/{request_id}/counter", methods=["POST"], name="send_to_counter")(
-    api("clerk")(_request_action(requests.send_to_counter))
+    api("clerk")(_request_action(desk.send_to_counter))
 )
 app.route("/api/requests/{request_id}/collect", methods=["POST"], name="collect_at_counter")(
-    api("clerk")(_request_action(requests.collect_at_counter))
+    api("clerk")(_request_action(desk.collect_at_counter))
 )
 
 
@@ -172,7 +172,7 @@ app.route("/api/requests/{request_id}/collect", methods=["POST"], name="collect_
 @api("clerk")
 def cancel_request(deps: Deps, actor: str, request_id: str) -> Any:
     data = body(bodies.CANCEL)
-    return requests.request_view(requests.cancel_request(deps, actor, request_id, data.get("reason") or ""))
+    return request_records.request_view(desk.cancel_request(deps, actor, request_id, data.get("reason") or ""))
 
 
 @app.route("/api/requests/{request_id}/deposit", methods=["POST"])
@@ -187,7 +187,7 @@ def deposit_documents(deps: Deps, actor: str, request_id: str) -> Response:
 @api("clerk")
 def reissue_codes(deps: Deps, actor: str, request_id: str) -> Any:
     body(bodies.EMPTY)
-    return requests.request_view(deposit.reissue_codes(deps, actor, request_id))
+    return request_records.request_view(deposit.reissue_codes(deps, actor, request_id))
 
 
 @app.route("/api/requests/{request_id}/retrieve", methods=["POST"])

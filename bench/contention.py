@@ -17,8 +17,8 @@ from typing import Any
 from bench.instrument import bench_deps, bench_stack, online_locker
 from chalicelib.domain.errors import CompartmentUnavailable, Conflict
 from chalicelib.services.deposit import deposit_documents
+from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.lockers import load_locker_items
-from chalicelib.services.requests import NewRequest, mark_ready, register_request
 
 COMPARTMENTS_PER_LOCKER = 50  # two lockers: 100 compartments
 

@@ -14,8 +14,9 @@ from bench.instrument import DynamoMeter, bench_deps, bench_stack, event, last_p
 from chalicelib.domain.codes import new_pin, new_token
 from chalicelib.domain.sms import TEMPLATES, SmsContext, render_sms, segment_count
 from chalicelib.services.deposit import deposit_documents
+from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.requests import NewRequest, load_request, mark_ready, register_request
+from chalicelib.services.request_records import load_request
 from tests.support.mqtt_locker import MqttLocker
 
 # List prices (USD), eu-central-1, checked 2026-11: change here to re-price.

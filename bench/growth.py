@@ -16,7 +16,8 @@ from typing import Any
 from bench.instrument import bench_deps, bench_stack, event, fmt, last_pin, online_locker, percentiles
 from chalicelib.services.credentials import pin_key, token_key
 from chalicelib.services.deposit import deposit_documents
-from chalicelib.services.requests import NewRequest, load_request, mark_ready, register_request
+from chalicelib.services.desk import NewRequest, mark_ready, register_request
+from chalicelib.services.request_records import load_request
 from chalicelib.storage.models import CredentialRecord, RequestRecord, ttl_at
 from tests.support.mqtt_locker import MqttLocker
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from bench.instrument import DynamoMeter, bench_deps, bench_stack, event, fmt, online_locker, percentiles, sms_bodies
 from chalicelib.services.deposit import deposit_documents
-from chalicelib.services.requests import NewRequest, load_request, mark_ready, register_request
+from chalicelib.services.desk import NewRequest, mark_ready, register_request
+from chalicelib.services.request_records import load_request
 from devstack.bridge import Bridge
 from tests.support.mqtt_locker import MqttLocker
 

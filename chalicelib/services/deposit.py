@@ -28,7 +28,7 @@ from .credentials import discard_codes, issue_codes, revoke_codes
 from .deps import Deps
 from .lockers import compartment_key, is_online, load_locker_items, revoke_offline
 from .notify import current_contact, notify_pickup
-from .requests import load_request
+from .request_records import load_request
 from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)

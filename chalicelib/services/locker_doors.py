@@ -25,7 +25,7 @@ from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .lockers import compartment_key
 from .notify import current_contact, notify, notify_pickup, sms_context
-from .requests import close_actions, load_request, schedule_contact_erasure
+from .request_records import close_actions, load_request, schedule_contact_erasure
 from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from .audit import audit_entry, request_subject
 from .commands import send_pin_verifier
 from .credentials import KEEP_AFTER_EXPIRY_S, find_by_token, offline_qr, reseal, unseal
 from .deps import Deps
-from .requests import load_request
+from .request_records import load_request
 
 DAY_MS = 86_400_000
 

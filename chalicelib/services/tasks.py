@@ -8,7 +8,7 @@ from ..domain.lifecycle import Status
 from ..storage.models import NotificationRecord, RequestRecord
 from .deps import Deps
 from .lockers import list_lockers, locker_view
-from .requests import request_view
+from .request_records import request_view
 
 
 def staff_tasks(deps: Deps) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..domain.errors import DomainError, Forbidden, InvalidInput
-from ..services.requests import load_request
+from ..services.request_records import load_request
 from ..services.status_lookup import CODE_TTL_MS, check_code, start_lookup
 from ..wiring import get_deps
 from .pages import SECURITY_HEADERS, language, render

@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 
 from ..domain.errors import DomainError, Forbidden, InvalidInput, Unauthorized
 from ..domain.lifecycle import Status, label_ro
-from ..services import auth, deposit, lockers, requests, tasks
+from ..services import auth, deposit, desk, lockers, request_records, tasks
 from ..services.deps import Deps
 from ..wiring import get_deps
 from .pages import SECURITY_HEADERS, language, render
@@ -139,10 +139,10 @@ def search(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Respo
 
 
 def _queue_page(context: dict[str, Any], status: str | None, q: str | None) -> Response:
-    found = requests.list_requests(status, q)
+    found = desk.list_requests(status, q)
     return _page(
         "staff/queue.html",
-        requests=[requests.request_view(r) for r in found],
+        requests=[request_records.request_view(r) for r in found],
         current=status or "",
         q=q or "",
         statuses=[s.value for s in Status],
@@ -159,7 +159,7 @@ def new_request(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> 
 @staff.route("/staff/requests", methods=["POST"], content_types=FORM)
 @console(form=True)
 def register(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
-    data = requests.NewRequest(
+    data = desk.NewRequest(
         citizen_name=fields.get("citizenName", ""),
         phone=fields.get("phone", ""),
         documents=fields.get("documents", ""),
@@ -169,27 +169,27 @@ def register(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Res
         sms_consent=fields.get("smsConsent") == "on",
         locker_consent=fields.get("lockerConsent") == "on",
     )
-    errors = requests.field_errors(data)
+    errors = desk.field_errors(data)
     if errors:
         listed = [{"field": field, "message": error} for field, error in errors.items()]
         return _page("staff/new.html", status=400, errors=listed, values=fields, **context)
-    record = requests.register_request(deps, context["me"].username, data)
-    return _page("staff/registered.html", request=requests.request_view(record), **context)
+    record = desk.register_request(deps, context["me"].username, data)
+    return _page("staff/registered.html", request=request_records.request_view(record), **context)
 
 
 @staff.route("/staff/requests/{request_id}", methods=["GET"])
 @console()
 def request_page(deps: Deps, context: dict[str, Any], fields: dict[str, str], request_id: str) -> Response:
-    view = requests.request_view(requests.load_request(request_id), with_history=True)
+    view = request_records.request_view(request_records.load_request(request_id), with_history=True)
     opened = dict(staff.current_request.query_params or {}).get("opened")
     return _page("staff/request.html", request=view, opened=opened, lockers=lockers.list_lockers(deps), **context)
 
 
 _ACTIONS: dict[str, Callable[..., Any]] = {
-    "ready": requests.mark_ready,
-    "counter": requests.send_to_counter,
-    "collect": requests.collect_at_counter,
-    "cancel": requests.cancel_request,
+    "ready": desk.mark_ready,
+    "counter": desk.send_to_counter,
+    "collect": desk.collect_at_counter,
+    "cancel": desk.cancel_request,
 }
 
 

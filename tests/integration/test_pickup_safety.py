@@ -17,9 +17,10 @@ from chalicelib.domain.errors import IllegalTransition
 from chalicelib.domain.keypad import ATTACK_HOLD_MS
 from chalicelib.services.audit import history, locker_subject
 from chalicelib.services.deposit import retrieve_documents
+from chalicelib.services.desk import cancel_request, collect_at_counter
 from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.lockers import free_compartment, held_by_closed_requests, push_revocations, revocation_item
-from chalicelib.services.requests import cancel_request, collect_at_counter, load_request
+from chalicelib.services.request_records import load_request
 from chalicelib.storage.models import CredentialRecord, LockerItem, RequestRecord
 from tests.conftest import outbox, wait_until
 from tests.integration.test_services_with_clock import DAY, deps, event, in_locker, locker  # noqa: F401

@@ -17,10 +17,11 @@ import pytest
 from chalicelib.config import load_settings
 from chalicelib.ports import RetryableSmsError
 from chalicelib.services.deposit import deposit_documents, retrieve_documents
+from chalicelib.services.desk import NewRequest, cancel_request, mark_ready, register_request
 from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.locker_events import handle_locker_event
 from chalicelib.services.notify import notifications_of
-from chalicelib.services.requests import NewRequest, cancel_request, load_request, mark_ready, register_request
+from chalicelib.services.request_records import load_request
 from chalicelib.storage.models import ContactRecord
 from chalicelib.wiring import build_deps
 from tests.conftest import outbox

@@ -14,8 +14,9 @@ import pytest
 from chalicelib.domain import lifecycle
 from chalicelib.domain.errors import IllegalTransition
 from chalicelib.services.deposit import deposit_documents
+from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.requests import NewRequest, load_request, mark_ready, register_request
+from chalicelib.services.request_records import load_request
 from tests.conftest import outbox
 from tests.integration.test_services_with_clock import DAY, deps, event, in_locker, locker  # noqa: F401
 

@@ -1,4 +1,5 @@
-"""Registry-desk use cases: register a request, mark it ready, cancel it, hand it over at the counter, read it."""
+"""Registry-desk use cases: register a request, mark it ready, send it to the counter, hand it over, cancel it,
+and the staff queue with its search."""
 
 from __future__ import annotations
 
@@ -7,21 +8,21 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
 from ..domain.compartments import SIZES
-from ..domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound, RequestChanged
-from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, change_status, label_ro
+from ..domain.errors import Conflict, IllegalTransition, InvalidInput, RequestChanged
+from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro
 from ..domain.phones import mask_phone, normalise_phone
-from ..storage.models import ContactRecord, CounterRecord, RequestRecord, ttl_at
-from .audit import audit_entry, history, request_subject
+from ..storage.models import ContactRecord, CounterRecord, RequestRecord
+from .audit import audit_entry, request_subject
+from .deposit import release_compartment
 from .deps import Deps
-from .notify import notifications_of, notify, sms_context
-from .status_writes import status_actions, status_audit, status_guard
+from .notify import notify, sms_context
+from .request_records import close_actions, load_request, schedule_contact_erasure, transition
 
 MAX_NAME = 120
 MAX_DOCUMENTS = 500
@@ -170,49 +171,6 @@ def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> RequestRe
     )
 
 
-def load_request(request_id: str) -> RequestRecord:
-    try:
-        return RequestRecord.get(request_id, consistent_read=True)
-    except RequestRecord.DoesNotExist:
-        raise NotFound("Cererea nu există.", "request not found") from None
-
-
-def transition(
-    deps: Deps, record: RequestRecord, action: str, actor: str, extra: list[Any] | None = None, **detail: Any
-) -> RequestRecord:
-    """Move ``record`` by ``action``, guarded by its current status, with an audit entry in the same transaction."""
-    change = change_status(record.id, record.status, action, deps.now(), actor, **detail)
-    try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(record, actions=status_actions(change) + (extra or []), condition=status_guard(change))
-            tx.save(status_audit(change))
-    except TransactWriteError as error:
-        raise RequestChanged() from error
-    return load_request(record.id)
-
-
-def close_actions(deps: Deps, channel: str | None) -> list[Any]:
-    """Updates that close a request: its erasure clock starts now."""
-    now = deps.now()
-    erase_at = now + deps.settings.erase_after_days * DAY_MS
-    actions = [RequestRecord.closed_at.set(now), RequestRecord.due_at.set(erase_at)]
-    if channel:
-        actions.append(RequestRecord.channel.set(channel))
-    return actions
-
-
-def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
-    erase_at = deps.now() // 1000 + deps.settings.erase_after_days * 86_400
-    try:
-        ContactRecord(request_id=request_id).update(
-            actions=[ContactRecord.erase_at.set(ttl_at(erase_at))], condition=ContactRecord.request_id.exists()
-        )
-    except UpdateError as error:
-        if getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
-            raise
-        # no contact any more (already erased): nothing to schedule
-
-
 def mark_ready(deps: Deps, actor: str, request_id: str) -> RequestRecord:
     """Documents are ready. Without locker consent the citizen is told to come to the counter."""
     record = load_request(request_id)
@@ -254,40 +212,12 @@ def collect_at_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord
 
 
 def cancel_request(deps: Deps, actor: str, request_id: str, reason: str = "") -> RequestRecord:
-    from .deposit import release_compartment
-
     record = load_request(request_id)
     if record.status == Status.RESERVED.value:
         release_compartment(deps, record)
     record = transition(deps, record, "cancel", actor, close_actions(deps, None), reason=reason or None)
     schedule_contact_erasure(deps, record.id)
     return record
-
-
-def request_view(record: RequestRecord, with_history: bool = False) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": record.id,
-        "registrationNumber": record.registration_number,
-        "status": record.status,
-        "citizenName": record.citizen_name,
-        "documents": record.documents,
-        "size": record.size,
-        "accessible": record.accessible,
-        "lockerConsent": record.locker_consent,
-        "smsConsent": record.sms_consent,
-        "phone": record.phone_mask,
-        "channel": record.channel,
-        "lockerId": record.locker_id,
-        "compartment": record.compartment,
-        "deadline": record.deadline,
-        "createdAt": record.created_at,
-        "updatedAt": record.updated_at,
-        "closedAt": record.closed_at,
-    }
-    if with_history:
-        view["history"] = history(request_subject(record.id))
-        view["notifications"] = notifications_of(record.id)
-    return view
 
 
 def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[RequestRecord]:
