@@ -12,6 +12,7 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
+from chalicelib import catalogue
 from chalicelib.config import load_settings
 from chalicelib.domain.errors import NotFound
 from chalicelib.health import check_health, read_outbox
@@ -51,6 +52,20 @@ def outbox() -> Response:
     if not load_settings().is_local:
         return json_error(NotFound("Pagina nu există.", "not found"))
     return Response({"messages": read_outbox(get_deps())})
+
+
+@app.route("/api/services")
+@api()
+def list_services(deps: Deps, actor: None) -> Any:
+    """The services catalogue (public): id, title, category and channels of each service."""
+    return Response({"services": catalogue.list_services()}, headers={"Cache-Control": "public, max-age=300"})
+
+
+@app.route("/api/services/{service_id}")
+@api()
+def get_service(deps: Deps, actor: None, service_id: str) -> Any:
+    """One service's whole record (public): documents, questions, fees, department, delivery."""
+    return Response(catalogue.get_service(service_id), headers={"Cache-Control": "public, max-age=300"})
 
 
 @app.route("/api/openapi.json")

@@ -24,8 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from chalicelib.domain.errors import NotFound
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "catalogue"
@@ -74,12 +72,14 @@ class Catalogue:
         return copy.deepcopy(self.services[service_id])
 
 
-def load_catalogue(directory: Path | str | None = None) -> Catalogue:
-    """Read and check every ``*.json`` service file in ``directory``; raise ``CatalogueInvalid`` on any problem."""
+def load_catalogue(directory: Path | str | None = None, validate: bool = True) -> Catalogue:
+    """Read and check every ``*.json`` service file in ``directory``; raise ``CatalogueInvalid`` on any problem.
+
+    ``validate=False`` skips the JSON Schema (the cross-checks still run): the Lambda reads files that
+    ``make test`` and the packaging step validated, without bundling jsonschema.
+    """
     root = Path(directory) if directory is not None else DEFAULT_DIRECTORY
-    validator = Draft202012Validator(
-        json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8")), format_checker=FormatChecker()
-    )
+    validator = _schema_validator(root) if validate else None
     services: dict[str, Service] = {}
     problems: list[str] = []
     for path in sorted(root.glob("*.json")):
@@ -91,9 +91,11 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
             problems.append(f"{path.name}: not valid JSON ({exc})")
             continue
         found = [f"{path.name}: {problem}" for problem in _cedilla_problems(record)]
-        found += [
-            f"{path.name}: {_location(error.absolute_path)}: {error.message}" for error in validator.iter_errors(record)
-        ]
+        if validator is not None:
+            found += [
+                f"{path.name}: {_location(error.absolute_path)}: {error.message}"
+                for error in validator.iter_errors(record)
+            ]
         if not found:
             found = [f"{path.name}: {problem}" for problem in cross_check(record, path.stem)]
         problems += found
@@ -149,7 +151,15 @@ def get_service(service_id: str, directory: Path | str | None = None) -> Service
 
 @lru_cache(maxsize=4)
 def _cached(root: Path) -> Catalogue:
-    return load_catalogue(root)
+    return load_catalogue(root, validate=False)
+
+
+def _schema_validator(root: Path) -> Any:
+    from jsonschema import Draft202012Validator, FormatChecker  # development and packaging only
+
+    return Draft202012Validator(
+        json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8")), format_checker=FormatChecker()
+    )
 
 
 def _resolve(directory: Path | str | None) -> Path:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the deployable artefacts for a stage: build/<stage>/deployment.zip and build/<stage>/sam.json.
-#   1. templates/ is copied into vendor/ so chalice puts it at the package root (/var/task/templates).
+#   1. templates/ and catalogue/ are copied into vendor/ so chalice puts them at the package root
+#      (/var/task/templates, /var/task/catalogue); the catalogue is schema-checked first.
 #   2. chalice package, merged with the template generated from the models and infra/.
 #   3. boto3/botocore and their pure-Python dependencies are removed from the zip: the Lambda Python
 #      runtime provides them, and they are three quarters of the package.
@@ -13,6 +14,8 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-central-1}"
 rm -rf vendor "${OUT}"
 mkdir -p vendor build
 cp -r templates vendor/templates
+"${BIN}/python" -c "from chalicelib.catalogue import load_catalogue; load_catalogue()"  # schema-checked before it ships
+cp -r catalogue vendor/catalogue
 "${BIN}/python" -m infra.build_template "${STAGE}" "build/merge-${STAGE}.json"
 "${BIN}/chalice" package --stage "${STAGE}" --merge-template "build/merge-${STAGE}.json" "${OUT}"
 rm -rf vendor

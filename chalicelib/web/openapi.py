@@ -71,6 +71,46 @@ LOCKER = {
 }
 
 
+BILINGUAL = {
+    "type": "object",
+    "required": ["ro", "en"],
+    "properties": {"ro": {"type": "string"}, "en": {"type": "string"}},
+}
+CHANNELS = {"type": "array", "items": {"enum": ["online", "locker", "counter", "post"]}}
+SERVICE_SUMMARY = {
+    "type": "object",
+    "required": ["id", "title", "category", "channels"],
+    "properties": {"id": {"type": "string"}, "title": BILINGUAL, "category": {"type": "string"}, "channels": CHANNELS},
+}
+SERVICE = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "description",
+        "channels",
+        "documents",
+        "questions",
+        "processingTime",
+        "fee",
+        "department",
+        "delivery",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "title": BILINGUAL,
+        "description": BILINGUAL,
+        "channels": CHANNELS,
+        "documents": {"type": "array"},
+        "questions": {"type": "array"},
+        "processingTime": {"type": "string", "description": "ISO 8601 duration"},
+        "fee": {"type": "object"},
+        "department": {"type": "object"},
+        "delivery": {"type": "array", "items": {"enum": ["electronic", "locker", "counter"]}},
+    },
+}
+
+
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
@@ -277,6 +317,23 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
             )
         },
         "/api/openapi.json": {"get": _op("This document", (200, {"type": "object"}), (), secured=False)},
+        "/api/services": {
+            "get": _op(
+                "The services catalogue (public)",
+                (200, _obj(["services"], services={"type": "array", "items": SERVICE_SUMMARY})),
+                (),
+                secured=False,
+            )
+        },
+        "/api/services/{service_id}": {
+            "get": _op(
+                "One service of the catalogue (public): catalogue/schema.json describes the whole record",
+                (200, SERVICE),
+                (404,),
+                params=[_path("service_id")],
+                secured=False,
+            )
+        },
     }
     return {
         "openapi": "3.1.0",
