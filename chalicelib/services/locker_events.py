@@ -43,7 +43,7 @@ def decode_payload(payload: Any) -> Any:
             raise InvalidInput("mesaj prea mare", "event larger than 8 KiB")
         try:
             return json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be an event
             raise InvalidInput("mesajul nu este JSON", "event is not valid JSON") from None
     return payload
 

@@ -88,7 +88,7 @@ class Body:
             raise InvalidInput("Cererea este prea mare.", f"body larger than {MAX_BODY} bytes")
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to be data
             raise InvalidInput("Corpul cererii nu este JSON valid.", "body is not valid JSON") from None
         if not isinstance(body, dict):
             raise InvalidInput("Corpul cererii trebuie să fie un obiect JSON.", "body must be a JSON object")

@@ -72,3 +72,22 @@ def test_duplicated_pickup_event_opens_the_door_once(stack, clerk, new_locker):
     first = locker.next_command()
     assert first["type"] == "unlock"
     assert locker.no_command(1.5), "a duplicated event produced a second command"
+
+
+def test_a_deeply_nested_event_is_recorded_as_malformed_at_once(stack, clerk, new_locker):
+    import time
+
+    locker = new_locker("S1")
+    started = time.monotonic()
+    locker.publish_raw(b"[" * 8000)
+    locker.publish_raw(b'{"a":' * 1600)
+    wait_until(
+        lambda: (
+            len(
+                [a for a in clerk.get(f"/api/lockers/{locker.locker_id}")["alerts"] if a["action"] == "malformed_event"]
+            )
+            == 2
+        ),
+        timeout=5,
+    )
+    assert time.monotonic() - started < 3, "the bridge must not stall on retries"
