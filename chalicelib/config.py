@@ -42,6 +42,7 @@ class Settings:
     session_minutes: int = 480
     offline_pin_kdf_n: int = 2**14  # scrypt cost of the offline PIN verifier (r=8: 16 MiB, ~50 ms a check)
     extend_days: int = 3  # the citizen may move the pickup deadline once, by this many days
+    lookup_per_client: int = 10  # "where is my request?" verifications an hour from one client address
     counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
     counter_hours_ro: str = "L-V 8:30-16:30"
     extra: dict[str, str] = field(default_factory=dict)
@@ -87,6 +88,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "session_minutes": ("EPS2_SESSION_MINUTES", int),
     "offline_pin_kdf_n": ("EPS2_OFFLINE_PIN_KDF_N", int),
     "extend_days": ("EPS2_EXTEND_DAYS", int),
+    "lookup_per_client": ("EPS2_LOOKUP_PER_CLIENT", int),
 }
 
 

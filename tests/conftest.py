@@ -23,6 +23,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    # every test reaches the stack from 127.0.0.1: the per-address cap is tested in-process with its real value
+    os.environ.setdefault("EPS2_LOOKUP_PER_CLIENT", "100000")
     local = LocalStack(
         free_port(),
         free_port(),

@@ -70,6 +70,17 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class TooManyAttempts(DomainError):
+    """Too many tries in a window (sign-in, SMS codes): answered 429 with Retry-After, never by waiting."""
+
+    http_status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message_ro: str, message_en: str, retry_after_s: int) -> None:
+        super().__init__(message_ro, message_en)
+        self.retry_after_s = retry_after_s
+
+
 class DependencyDown(DomainError):
     """An outside service (DynamoDB, SNS, MQTT) did not answer; nothing was written half-way."""
 

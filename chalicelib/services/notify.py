@@ -127,8 +127,9 @@ def retry_pending(deps: Deps) -> int:
         if contact is None:
             record.update(actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("no contact")])
             continue
-        if record.template == "pickup_ready":
-            # The PIN is never stored in clear, so it cannot be re-rendered: staff must reissue.
+        if record.template in ("pickup_ready", "verification"):
+            # Codes are never stored in clear, so they cannot be re-rendered: staff reissue a PIN, a
+            # citizen asks for a new verification code.
             record.update(
                 actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("codes not recoverable")]
             )

@@ -1,19 +1,22 @@
 """ "Where is my request?": the citizen proves the phone with a 5-digit SMS code, then sees the status.
 
 The answer never tells whether a number exists: a wrong number or phone gets
-a code page like everyone else, and no code will ever match. Codes live 15
-minutes, allow 5 tries, and at most 3 are sent per request per hour.
+a code page like everyone else, after the same time, and no code will ever
+match. Codes live 15 minutes and allow 5 tries; at most 3 verifications an
+hour per registration number and ``EPS2_LOOKUP_PER_CLIENT`` (10) per client address, and a code exists
+only if its SMS was sent.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 
 from pynamodb.exceptions import UpdateError
 
 from ..domain.codes import keyed_hash
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, TooManyAttempts
 from ..domain.phones import normalise_phone
 from ..storage.models import CounterRecord, RequestRecord, VerificationRecord, ttl_at
 from .deps import Deps
@@ -21,11 +24,18 @@ from .notify import current_contact, notify, sms_context
 
 CODE_TTL_MS = 15 * 60 * 1000
 MAX_TRIES = 5
-MAX_CODES_PER_HOUR = 3
+MAX_PER_NUMBER = 3  # verifications an hour for one registration number, whatever the phone
+ANSWER_MS = 1500  # every start takes this long, whether or not an SMS went out
 
 
-def start_lookup(deps: Deps, registration_number: str, phone: str) -> str:
-    """A verification id to put in the next page's URL; an SMS goes out only if number and phone match."""
+def start_lookup(deps: Deps, registration_number: str, phone: str, client: str = "unknown") -> str:
+    """A verification id to put in the next page's URL; an SMS goes out only if number and phone match.
+
+    Caps count verifications, not SMS: per registration number (whatever the phone) and per client
+    address, so guessing needs the phone. A code exists only if its SMS was sent. The answer always
+    takes ``ANSWER_MS``, so its time does not tell whether the phone matched.
+    """
+    started = time.monotonic()
     number = (
         registration_number.strip().upper()
         if registration_number.strip().upper().startswith("PS2-")
@@ -37,20 +47,40 @@ def start_lookup(deps: Deps, registration_number: str, phone: str) -> str:
         )
     e164 = normalise_phone(phone)
     now = deps.now()
+    hour = now // 3_600_000
+    for key, cap in (
+        (f"lookup#number#{number}#{hour}", MAX_PER_NUMBER),
+        (f"lookup#client#{client}#{hour}", deps.settings.lookup_per_client),
+    ):
+        if not _take(key, cap):
+            raise TooManyAttempts(
+                "Ați cerut prea multe coduri. Încercați din nou peste o oră sau sunați la Registratură.",
+                "too many verification codes asked for this number or from this address; try again in an hour",
+                retry_after_s=3600 - (now // 1000) % 3600,
+            )
     record = _matching_request(deps, number, e164)
     code = f"{secrets.randbelow(100_000):05d}"
+    sent = None
+    if record is not None:
+        sent = notify(deps, record, "verification", sms_context(deps, record, code=code))
+    delivered = sent is not None and sent.status == "sent"
     verification = VerificationRecord(
         id=uuid.uuid4().hex,
-        request_id=record.id if record else None,
-        code_hash=keyed_hash(deps.pepper, "verify", code) if record else None,
+        request_id=record.id if delivered and record else None,
+        code_hash=keyed_hash(deps.pepper, "verify", code) if delivered else None,
         expires_at=now + CODE_TTL_MS,
         attempts=0,
         ttl=ttl_at(now // 1000 + 86_400),
     )
     verification.save()
-    if record is not None and _within_rate(record.id, now):
-        notify(deps, record, "verification", sms_context(deps, record, code=code))
+    _pad(deps, started)
     return verification.id
+
+
+def _pad(deps: Deps, started: float) -> None:
+    left = ANSWER_MS / 1000 - (time.monotonic() - started)
+    if left > 0:
+        (deps.sleep or time.sleep)(left)
 
 
 def _matching_request(deps: Deps, number: str, e164: str) -> RequestRecord | None:
@@ -61,14 +91,16 @@ def _matching_request(deps: Deps, number: str, e164: str) -> RequestRecord | Non
     return None
 
 
-def _within_rate(request_id: str, now: int) -> bool:
-    key = f"verify#{request_id}#{now // 3_600_000}"
+def _take(key: str, cap: int) -> bool:
+    """One more use of the counter ``key`` if it is under ``cap``."""
     try:
         CounterRecord(key=key).update(
             actions=[CounterRecord.value.add(1)],
-            condition=CounterRecord.value.does_not_exist() | (CounterRecord.value < MAX_CODES_PER_HOUR),
+            condition=CounterRecord.value.does_not_exist() | (CounterRecord.value < cap),
         )
-    except UpdateError:
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
+            raise
         return False
     return True
 

@@ -12,8 +12,9 @@ from ..domain.errors import DomainError, Forbidden, InvalidInput
 from ..services.request_records import load_request
 from ..services.status_lookup import CODE_TTL_MS, check_code, start_lookup
 from ..wiring import get_deps
+from .client import client_address
 from .pages import SECURITY_HEADERS, language, render
-from .routing import answer_error
+from .routing import answer_error, retry_after
 from .session import cookie_value, form_fields, sign, unsign
 
 citizen = Blueprint(__name__)
@@ -72,7 +73,9 @@ def status_start() -> Response:
     values: dict[str, str] = {}
     try:
         values = _checked_form()
-        verification = start_lookup(get_deps(), values.get("number", ""), values.get("phone", ""))
+        verification = start_lookup(
+            get_deps(), values.get("number", ""), values.get("phone", ""), client_address(citizen.current_request)
+        )
     except Exception as error:
         return _error_page("status.html", error, values)
     return Response("", status_code=303, headers={"Location": f"/status/cod?v={verification}{_suffix()}"})
@@ -125,7 +128,7 @@ def _error_page(template: str, error: Exception, values: dict[str, str], **conte
 
     def shape(known: DomainError) -> Response:
         nonce, cookie = _form_nonce()
-        return _page(
+        page = _page(
             template,
             status=known.http_status,
             cookies=[cookie],
@@ -134,5 +137,7 @@ def _error_page(template: str, error: Exception, values: dict[str, str], **conte
             values={k: v for k, v in values.items() if k != "csrf"},
             **context,
         )
+        page.headers.update(retry_after(known))
+        return page
 
     return answer_error(error, shape)

@@ -56,8 +56,14 @@ def json_error(error: DomainError) -> Response:
     return Response(
         body={"error": error.code, "message": error.message_en, "messageRo": error.message_ro},
         status_code=error.http_status,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **retry_after(error)},
     )
+
+
+def retry_after(error: DomainError) -> dict[str, str]:
+    """``Retry-After`` for a 429, so clients wait instead of hammering."""
+    seconds = getattr(error, "retry_after_s", None)
+    return {"Retry-After": str(seconds)} if isinstance(seconds, int) else {}
 
 
 def error_page(lang: str) -> Shape:
@@ -73,7 +79,7 @@ def error_page(lang: str) -> Shape:
             message_ro=error.message_ro,
             message_en=error.message_en,
         )
-        return Response(html, status_code=error.http_status, headers=SECURITY_HEADERS)
+        return Response(html, status_code=error.http_status, headers={**SECURITY_HEADERS, **retry_after(error)})
 
     return shape
 
