@@ -198,8 +198,10 @@ def set_compartment_enabled(
                 )
             )
     except TransactWriteError as error:
+        # pynamodb groups a transaction's items by kind, so the reasons' order is not the code's order:
+        # the compartment's existence is the only condition here
         reasons = getattr(error, "cancellation_reasons", None) or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
             raise NotFound("Compartimentul nu există.", "compartment not found") from error
         raise
     return locker_view(deps, locker_id)

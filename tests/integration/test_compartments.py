@@ -94,3 +94,9 @@ def test_force_open_sends_a_service_unlock_and_is_audited(admin, new_locker):
     assert command["purpose"] == "service" and command["compartment"] == "A01"
     missing_reason = admin.post(f"/api/lockers/{locker.locker_id}/compartments/A01/open", {"reason": " "})
     assert missing_reason.status == 400
+
+
+def test_an_unknown_compartment_cannot_be_put_out_of_service(admin, new_locker):
+    locker = new_locker("S1")
+    reply = admin.post(f"/api/lockers/{locker.locker_id}/compartments/Z99/service", {"enabled": False})
+    assert reply.status == 404 and reply["error"] == "not_found"
