@@ -84,8 +84,9 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
                 tx.save(command_record(message, record.id))
                 tx.save(status_audit(change))
         except TransactWriteError as error:
-            reasons = getattr(error, "cancellation_reasons", None) or []
-            if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
+            # Either the compartment was taken meanwhile (try the next) or the request changed (stop). The
+            # cancellation reasons are ordered by item kind, not by code, so ask the request itself.
+            if load_request(record.id).status != record.status:
                 raise RequestChanged() from error
             continue
         try:
