@@ -22,7 +22,8 @@ def main() -> int:
     mqtt_port = int(os.environ.get("EPS2_MQTT_PORT", "18830"))
     aws_port = int(os.environ.get("EPS2_AWS_PORT", "5000"))
     sim_port = int(os.environ.get("EPS2_SIMULATOR_PORT", "8001"))
-    busy = [p for p in (http_port, mqtt_port, aws_port, sim_port) if port_in_use(p)]
+    api_port = LocalStack(http_port).chalice_port
+    busy = [p for p in (http_port, api_port, mqtt_port, aws_port, sim_port) if port_in_use(p)]
     if busy:
         print(
             f"Port(s) {', '.join(map(str, busy))} already in use: stop what holds them or set "
@@ -51,12 +52,14 @@ def main() -> int:
         base = stack.base_url
         print(
             "\nePS2 local stack is running.\n"
-            f"  Portal (citizen):    {base}/\n"
+            f"  Portal (citizen):    {base}/   (static site and API on one origin, as CloudFront)\n"
+            f"  Services catalogue:  {base}/servicii/\n"
             f"  Staff console:       {base}/staff\n"
             f"  Staff API:           {base}/api/requests   (token from POST {base}/api/auth/login)\n"
             f"  Health:              {base}/api/health\n"
             f"  SMS outbox:          {base}/api/dev/outbox\n"
             f"  Locker simulator:    http://localhost:{sim_port}/   (locker {DEMO_LOCKER})\n"
+            f"  API alone:           {stack.api_url}   (chalice local, behind the origin)\n"
             f"  AWS emulator (moto): {stack.aws_endpoint}\n"
             f"  MQTT (Mosquitto):    mqtt://127.0.0.1:{mqtt_port}\n"
             "  Demo accounts:       admin / admin-local, clerk / clerk-local\n"

@@ -65,9 +65,10 @@ def mosquitto_binary() -> str:
 
 @dataclass
 class LocalStack:
-    http_port: int = 8000
+    http_port: int = 8000  # the single origin: the static site and the API paths, as CloudFront
     mqtt_port: int = 18830
     aws_port: int = 5000
+    api_port: int | None = None  # chalice local behind the origin; derived from http_port when not given
     state_dir: Path = DEFAULT
     secrets: dict[str, str] = field(default_factory=dict)
     table_prefix: str = "eps2-local"
@@ -87,6 +88,22 @@ class LocalStack:
     @property
     def base_url(self) -> str:
         return f"http://localhost:{self.http_port}"
+
+    @property
+    def api_url(self) -> str:
+        """chalice local itself, behind the origin (for tools that want the API alone)."""
+        return f"http://localhost:{self.chalice_port}"
+
+    @property
+    def chalice_port(self) -> int:
+        """Given, or derived from the origin's port so two stacks on different ports never collide."""
+        if self.api_port is not None:
+            return self.api_port
+        return self.http_port + 10_000 if self.http_port + 10_000 <= 65_535 else self.http_port - 10_000
+
+    @property
+    def site_dir(self) -> Path:
+        return self.state_dir / "site"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -204,10 +221,24 @@ class LocalStack:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.http_port),
+                str(self.chalice_port),
             ],
-            self.http_port,
+            self.chalice_port,
         )
+
+    def build_site(self) -> None:
+        """The static portal, as ``make site`` builds it, into the stack's own folder."""
+        subprocess.run(
+            [PYTHON, "-m", "infra.build_site", str(self.site_dir)],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start_origin(self) -> None:
+        args = [PYTHON, "-m", "devstack.origin", "--port", str(self.http_port), "--api-port", str(self.chalice_port)]
+        self._spawn("origin", [*args, "--site", str(self.site_dir)], self.http_port)
 
     def start_bridge(self) -> None:
         self._spawn("bridge", [PYTHON, "-m", "devstack.bridge", str(self.job_interval_s)])
@@ -241,7 +272,9 @@ class LocalStack:
         self.start_aws()
         self.start_mqtt()
         self.seed()
+        self.build_site()
         self.start_api()
+        self.start_origin()
         self.start_bridge()
         if with_simulator:
             self.start_simulator(with_simulator, simulator_ui_port)

@@ -31,6 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         free_port(),
         free_port(),
         free_port(),
+        api_port=free_port(),
         state_dir=tmp_path_factory.mktemp("stack"),
         secrets=generate(),
         job_interval_s=3600,
