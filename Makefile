@@ -54,6 +54,13 @@ site: $(STAMP)
 	@$(BIN)/python -m infra.site_styles --check >/dev/null || $(MAKE) css
 	$(BIN)/python -m infra.build_site build/site $(if $(SITE_URL),--base-url $(SITE_URL))
 
+# Publish build/site (run `make site` first) to the bucket of stack eps2-$(STAGE); BUCKET= overrides the bucket,
+# INVALIDATE=1 then invalidates /* on the stage's CloudFront distribution.
+.PHONY: deploy-site
+deploy-site: $(STAMP)
+	$(if $(STAGE),,$(error STAGE is required, e.g. make deploy-site STAGE=prod))
+	$(BIN)/python -m infra.deploy_site --stage $(STAGE) $(if $(BUCKET),--bucket $(BUCKET)) $(if $(INVALIDATE),--invalidate)
+
 css: $(STAMP) $(AXE)
 	$(BIN)/python -m infra.site_styles
 

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,12 @@ def stand_in_associations(count: int) -> list[Page]:
             ],
             "paragraphs": [" ".join(rng.choice(WORDS) for _ in range(60)).capitalize() + "." for _ in range(3)],
         }
-        pages.append(Page(f"/asociatii/{n + 1}/", "site/record.html", lambda lang, r=record: {"record": r}))
+        pages.append(Page(f"/asociatii/{n + 1}/", "site/record.html", partial(_record_context, record)))
     return pages
+
+
+def _record_context(record: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {"record": record}
 
 
 def folder_size(path: Path) -> int:

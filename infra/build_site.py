@@ -81,14 +81,15 @@ def catalogue_pages(services: Mapping[str, Service], base_url: str) -> list[Page
         ("category", site_content.CATEGORIES, "categorii", ("Domeniu", "Topic")),
         ("lifeEvents", site_content.LIFE_EVENTS, "evenimente", ("Situație de viață", "Life event")),
     ):
-        for slug in labels:
-            if any(slug in (s[kind] if isinstance(s[kind], list) else [s[kind]]) for s in listed):
-                pages.append(Page(f"/{path}/{slug}/", "site/group.html", _group_context(listed, kind, slug, names)))
+        for group in site_content.groups(listed, kind, labels, "ro"):
+            pages.append(
+                Page(f"/{path}/{group.slug}/", "site/group.html", _group_context(listed, kind, group.slug, names))
+            )
     return pages
 
 
 def citizen_pages() -> list[Page]:
-    """The pages the API also renders, which hold no personal data."""
+    """The citizen pages that hold no personal data (the API renders the last two as well)."""
     return [
         Page("/dulap/", "site/locker.html"),
         Page("/accesibilitate/", "accessibility.html"),

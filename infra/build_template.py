@@ -2,7 +2,8 @@
 models, so the code and the infrastructure cannot drift), the IoT rules and the locker policy (from
 the stage's topic prefix), the dead-letter queue and its redacting forwarder, the Cognito user pool,
 the functions' names, log groups and scoped IAM (``infra/iam.py``), and the operators' alarms,
-dashboard and SMS spend limit (``infra/operations.py``).
+dashboard and SMS spend limit (``infra/operations.py``), and the portal's bucket and CloudFront
+distribution (``infra/cdn.py``).
 
 Usage: python -m infra.build_template STAGE OUTPUT.json
 """
@@ -19,7 +20,7 @@ from chalicelib.config import Settings
 from chalicelib.storage import models
 from iot.policy import cloudformation_arns, locker_policy, policy_name
 
-from . import operations
+from . import cdn, operations
 from .iam import log_statement, role, scoped_policy
 from .stages import stage_policy, stage_settings
 
@@ -245,8 +246,11 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
     resources.update(operations.alarms(stage, [*FUNCTIONS, FORWARDER], "LockerEventsDeadLetter"))
     resources["OperationsDashboard"] = operations.dashboard(stage)
     resources.update(operations.sms_spend_limit(stage))
+    resources.update(cdn.resources(stage))
     return {
-        "Parameters": operations.PARAMETERS,
+        "Parameters": {**operations.PARAMETERS, **cdn.PARAMETERS},
+        "Conditions": cdn.CONDITIONS,
+        "Rules": cdn.RULES,
         "Resources": resources,
         "Outputs": {
             "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
@@ -255,6 +259,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
             "LockerEventsDeadLetterUrl": {"Value": {"Ref": "LockerEventsDeadLetter"}},
             "OperatorsTopicArn": {"Value": {"Ref": operations.TOPIC}},
             "DashboardName": {"Value": {"Ref": "OperationsDashboard"}},
+            **cdn.OUTPUTS,
         },
     }
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from chalicelib.web.pages import localized
 from infra.site_content import AUDIENCES, CATEGORIES, CHANNELS, HEADQUARTERS, LIFE_EVENTS, Text, pick
 
 Service = dict[str, Any]
@@ -36,13 +37,12 @@ STATUS = {"available": "http://purl.org/adms/status/Completed", "suspended": "ht
 
 
 def service_url(base_url: str, service_id: str, lang: str = "ro") -> str:
-    return f"{base_url}{'/en' if lang == 'en' else ''}/servicii/{service_id}/"
+    return base_url + localized(f"/servicii/{service_id}/", lang)
 
 
 def government_service(service: Service, lang: str, base_url: str) -> dict[str, Any]:
     """The schema.org description of one service, in the page's language."""
     url = service_url(base_url, service["id"], lang)
-    headquarters = _postal_address(HEADQUARTERS.address)
     department = service["department"]
     node: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -61,7 +61,7 @@ def government_service(service: Service, lang: str, base_url: str) -> dict[str, 
         "provider": {
             "@type": "GovernmentOrganization",
             "name": pick(ORGANISATION, lang),
-            "address": headquarters,
+            "address": _postal_address(HEADQUARTERS.address),
             "telephone": "+40212096000",
         },
         "serviceOperator": {
