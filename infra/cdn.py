@@ -26,6 +26,7 @@ BUCKET = "SiteBucket"
 DISTRIBUTION = "SiteDistribution"
 HEADERS_POLICY = "SiteResponseHeadersPolicy"
 INDEX_FUNCTION = "SiteIndexFunction"
+NOT_FOUND_FUNCTION = "SiteNotFoundFunction"
 ACCESS_CONTROL = "SiteOriginAccessControl"
 S3_ORIGIN, API_ORIGIN = "site", "api"
 HAS_DOMAIN, HAS_CERTIFICATE = "HasSiteDomain", "HasSiteCertificate"
@@ -43,12 +44,36 @@ INDEX_FUNCTION_CODE = """\
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
+  var lang = request.querystring && request.querystring.lang;
+  if (lang && lang.value === "en" && uri !== "/en" && uri.indexOf("/en/") !== 0) {
+    return {statusCode: 303, statusDescription: "See Other", headers: {location: {value: "/en" + uri}}};
+  }
   if (uri.endsWith("/")) {
     request.uri = uri + "index.html";
   } else if (uri.slice(uri.lastIndexOf("/") + 1).indexOf(".") === -1) {
     request.uri = uri + "/index.html";
   }
   return request;
+}
+"""
+
+# Viewer-response on the site's behaviour only: a missing page (S3 answers 404, or 403 without ListBucket)
+# is sent to the 404 page of its language. CloudFront Functions cannot replace a body, so this is a redirect
+# (the 404 page itself says noindex); the API's behaviours keep their own answers.
+NOT_FOUND_FUNCTION_CODE = """\
+function handler(event) {
+  var response = event.response;
+  if (response.statusCode === 404 || response.statusCode === 403) {
+    var page = event.request.uri.indexOf("/en/") === 0 ? "/en/404.html" : "/404.html";
+    if (event.request.uri === page) {
+      return response;
+    }
+    response.statusCode = 302;
+    response.statusDescription = "Found";
+    response.headers["location"] = {value: page};
+    response.headers["cache-control"] = {value: "no-store"};
+  }
+  return response;
 }
 """
 
@@ -127,6 +152,15 @@ def resources(stage: str) -> dict[str, Any]:
                 "AutoPublish": True,
                 "FunctionConfig": {"Comment": "/x/ and /x are /x/index.html", "Runtime": "cloudfront-js-2.0"},
                 "FunctionCode": INDEX_FUNCTION_CODE,
+            },
+        },
+        NOT_FOUND_FUNCTION: {
+            "Type": "AWS::CloudFront::Function",
+            "Properties": {
+                "Name": f"eps2-{stage}-site-not-found",
+                "AutoPublish": True,
+                "FunctionConfig": {"Comment": "a missing site page goes to /404.html", "Runtime": "cloudfront-js-2.0"},
+                "FunctionCode": NOT_FOUND_FUNCTION_CODE,
             },
         },
         HEADERS_POLICY: _headers_policy(stage),
@@ -280,15 +314,16 @@ def _distribution(stage: str) -> dict[str, Any]:
                         {
                             "EventType": "viewer-request",
                             "FunctionARN": {"Fn::GetAtt": [INDEX_FUNCTION, "FunctionMetadata.FunctionARN"]},
-                        }
+                        },
+                        {
+                            "EventType": "viewer-response",
+                            "FunctionARN": {"Fn::GetAtt": [NOT_FOUND_FUNCTION, "FunctionMetadata.FunctionARN"]},
+                        },
                     ],
                 },
                 "CacheBehaviors": [_api_behaviour(pattern) for pattern in API_PATHS],
-                # Distribution-wide, so the API's own 404s get this page too (with their 404 status); never cached,
-                # so a record created a moment after a miss is found.
-                "CustomErrorResponses": [
-                    {"ErrorCode": 404, "ResponseCode": 404, "ResponsePagePath": "/404.html", "ErrorCachingMinTTL": 0}
-                ],
+                # No distribution-wide CustomErrorResponses: they would replace the API's own 404s (its JSON errors,
+                # the QR page's "code not valid"); the site's misses go to /404.html through NOT_FOUND_FUNCTION.
             }
         },
     }

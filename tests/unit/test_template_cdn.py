@@ -85,7 +85,7 @@ def test_without_a_domain_the_distribution_has_no_alias_and_cloudfronts_certific
     assert without == {"Ref": "AWS::NoValue"}
     assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "SiteDomainName"}, ""]}]}
     assert config["ViewerCertificate"]["Fn::If"][2] == {"CloudFrontDefaultCertificate": True}
-    assert config["CustomErrorResponses"][0]["ResponsePagePath"] == "/404.html"
+    assert "CustomErrorResponses" not in config  # they would replace the API's JSON 404s
     assert {"SiteBucketName", "SiteDistributionId", "SiteDistributionDomain"} <= set(template["Outputs"])
 
 
@@ -105,3 +105,30 @@ def test_directory_urls_in_both_languages_are_served_from_their_index_html():
         "/en/servicii/petitie/index.html",
         *files,
     ]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront Functions' code")
+def test_english_query_redirects_and_missing_site_pages_go_to_the_404_page_of_their_language():
+    driver = (
+        "console.log(JSON.stringify(["
+        "handler({request: {uri: '/servicii/', querystring: {lang: {value: 'en'}}}}),"
+        "handler({request: {uri: '/en/', querystring: {lang: {value: 'en'}}}}).uri]));"
+    )
+    result = subprocess.run(
+        ["node", "-e", cdn.INDEX_FUNCTION_CODE + driver], capture_output=True, text=True, check=True
+    )
+    redirect, kept = json.loads(result.stdout)
+    assert redirect["statusCode"] == 303 and redirect["headers"]["location"]["value"] == "/en/servicii/"
+    assert kept == "/en/index.html"
+    driver = (
+        "var r = function (uri, code) {"
+        " return handler({request: {uri: uri}, response: {statusCode: code, headers: {}}}); };"
+        "console.log(JSON.stringify([r('/nu/', 404), r('/en/nu/', 403), r('/servicii/', 200), r('/404.html', 404)]));"
+    )
+    result = subprocess.run(
+        ["node", "-e", cdn.NOT_FOUND_FUNCTION_CODE + driver], capture_output=True, text=True, check=True
+    )
+    missing, missing_en, found, page = json.loads(result.stdout)
+    assert missing["statusCode"] == 302 and missing["headers"]["location"]["value"] == "/404.html"
+    assert missing_en["headers"]["location"]["value"] == "/en/404.html"
+    assert found["statusCode"] == 200 and page["statusCode"] == 404
