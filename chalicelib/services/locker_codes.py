@@ -69,9 +69,10 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     reason, wait = _refusal(deps, event, typed, now, claimed, credential, keypad_item, meta)
     if reason:
         _undo(claimed, cmd_id)
-        if reason == "invalid_code" and is_pin and typed is not None:
-            _count_failure(deps, event.locker, keypad_item)
         outcome = _reject(deps, event, reason, wait)
+        if reason == "invalid_code" and is_pin and typed is not None:
+            # counted right after the answer: the next PIN is seconds away, a write is milliseconds
+            _count_failure(deps, event.locker, keypad_item)
         set_outcome(event, outcome)
         return outcome
     assert claimed is not None
