@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: run test lint typecheck unit integration package site deps system-deps clean bench reliability
+.PHONY: run reset test lint typecheck unit integration package site deps system-deps clean bench reliability
 
 $(STAMP): requirements.txt requirements-dev.txt iot/requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(STAMP)
 	@bash scripts/system-deps.sh run
 	$(BIN)/python -m devstack.run
 
+# Delete the local stack's data (EPS2_DATA_DIR, default .local/data): the next `make run` starts clean.
+reset: $(STAMP)
+	$(BIN)/python -m devstack.datadir reset
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,8 +48,14 @@ integration: deps
 test: deps lint typecheck
 	$(BIN)/pytest -q tests
 
+# The portal as a static site in build/site (SITE_URL: its public address, for the sitemap and JSON-LD).
+# The stylesheets are compiled from templates/scss only when their sources changed (that needs npm ci).
 site: $(STAMP)
-	$(BIN)/python -m infra.build_site build/site
+	@$(BIN)/python -m infra.site_styles --check >/dev/null || $(MAKE) css
+	$(BIN)/python -m infra.build_site build/site $(if $(SITE_URL),--base-url $(SITE_URL))
+
+css: $(STAMP) $(AXE)
+	$(BIN)/python -m infra.site_styles
 
 package: $(STAMP)
 	bash scripts/package.sh

@@ -13,26 +13,41 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 
 from chalicelib import catalogue
-from chalicelib.config import load_settings
+from chalicelib.config import load_settings, settings
 from chalicelib.domain.errors import NotFound
 from chalicelib.health import check_health, read_outbox
-from chalicelib.services import auth, deposit, desk, jobs, lockers, pickup_extension, request_records, tasks
+from chalicelib.logs import install_logging
+from chalicelib.services import (
+    auth,
+    deposit,
+    desk,
+    jobs,
+    lockers,
+    pickup_extension,
+    request_records,
+    staff_accounts,
+    tasks,
+)
 from chalicelib.services.deps import Deps
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
-from chalicelib.web import bodies
+from chalicelib.web import bodies, headers
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, qr_svg, render, static_asset
 from chalicelib.web.routing import Routes, json_error
 from chalicelib.web.staff import staff
+from chalicelib.web.staff_signin import signin_pages
 from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="eps2")
 app.register_blueprint(staff)
+app.register_blueprint(signin_pages)
 app.register_blueprint(citizen)
 app.log.setLevel(logging.INFO)
+install_logging(app)
 log = logging.getLogger("eps2")
+headers.install(app, lambda: settings().is_local)
 routes = Routes(app)
 api, page, body = routes.api, routes.page, routes.body
 
@@ -73,11 +88,64 @@ def openapi() -> Response:
     return Response(openapi_document())
 
 
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 @app.route("/api/auth/login", methods=["POST"])
 @api()
-def login(deps: Deps, actor: None) -> Any:
+def login(deps: Deps, actor: None) -> Response:
+    """``{"token"}``, or ``{"challenge", "session"}`` to answer at /api/auth/challenge."""
     data = body(bodies.LOGIN)
-    return {"token": auth.login(deps, data["username"], data["password"])}
+    outcome = auth.sign_in(deps, data["username"], data["password"], routes.client())
+    return Response(outcome.as_json(), headers=NO_STORE)
+
+
+@app.route("/api/auth/challenge", methods=["POST"])
+@api()
+def answer_challenge(deps: Deps, actor: None) -> Response:
+    data = body(bodies.CHALLENGE)
+    answer = data.get("newPassword") if data["challenge"] == "NEW_PASSWORD_REQUIRED" else data.get("code")
+    outcome = auth.answer_challenge(deps, data["session"], data["challenge"], answer, routes.client())
+    return Response(outcome.as_json(), headers=NO_STORE)
+
+
+@app.route("/api/auth/logout", methods=["POST"])
+@api()
+def logout(deps: Deps, actor: None) -> Response:
+    body(bodies.EMPTY)
+    auth.sign_out(deps, routes.bearer(), routes.client())
+    return Response("", status_code=204)
+
+
+@app.route("/api/auth/password", methods=["POST"])
+@api()
+def change_password(deps: Deps, actor: None) -> Response:
+    """Every session of the account ends; the answer carries the caller's new token."""
+    data = body(bodies.PASSWORD_CHANGE)
+    token = auth.change_password(deps, routes.bearer(), data["currentPassword"], data["newPassword"], routes.client())
+    return Response({"token": token}, headers=NO_STORE)
+
+
+@app.route("/api/staff", methods=["POST"])
+@api("admin")
+def create_staff_account(deps: Deps, actor: str) -> Response:
+    data = body(bodies.NEW_STAFF)
+    account = staff_accounts.create_account(
+        deps, actor, data["username"], data["temporaryPassword"], data["roles"], data.get("displayName") or ""
+    )
+    return Response(account, status_code=201)
+
+
+@app.route("/api/staff/{username}/enabled", methods=["POST"])
+@api("admin")
+def enable_staff_account(deps: Deps, actor: str, username: str) -> Any:
+    return staff_accounts.set_account_enabled(deps, actor, username, body(bodies.STAFF_ENABLED)["enabled"])
+
+
+@app.route("/api/staff/{username}/roles", methods=["POST"])
+@api("admin")
+def set_staff_roles(deps: Deps, actor: str, username: str) -> Any:
+    return staff_accounts.set_account_roles(deps, actor, username, body(bodies.STAFF_ROLES)["roles"])
 
 
 @app.route("/api/lockers", methods=["POST"])
@@ -161,7 +229,7 @@ def list_requests(deps: Deps, actor: str) -> Any:
 @app.route("/api/requests/{request_id}")
 @api("clerk")
 def get_request(deps: Deps, actor: str, request_id: str) -> Any:
-    return request_records.request_view(request_records.load_request(request_id), with_history=True)
+    return request_records.open_request(deps, actor, request_id)
 
 
 def _request_action(service: Callable[..., Any]) -> Callable[..., Any]:

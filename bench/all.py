@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from bench import cold_start, contention, cost, growth, scan_to_unlock
+from bench import cold_start, contention, cost, growth, scan_to_unlock, site
 
 
 def main() -> None:
@@ -18,6 +18,7 @@ def main() -> None:
         ("allocation under contention", contention.main),
         ("growth", lambda: growth.main(sizes)),
         ("cold start", cold_start.main),
+        ("static site", site.main),
     ):
         print(f"\n=== {title} ===", flush=True)
         run()

@@ -39,9 +39,13 @@ class Settings:
     staff_directory: str = "local"
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
+    dead_letter_url: str = ""  # set by the template on the dead-letter forwarder
     session_minutes: int = 480
+    session_idle_minutes: int = 30  # a staff session unused this long ends, whatever its absolute lifetime
+    staff_mfa: str = ""  # "required" or "optional"; unset: required on prod only
     offline_pin_kdf_n: int = 2**14  # scrypt cost of the offline PIN verifier (r=8: 16 MiB, ~50 ms a check)
     extend_days: int = 3  # the citizen may move the pickup deadline once, by this many days
+    max_phone_days: int = 90  # a phone is erased at the latest this long after the request's last activity
     lookup_per_client: int = 10  # "where is my request?" verifications an hour from one client address
     counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
     counter_hours_ro: str = "L-V 8:30-16:30"
@@ -50,6 +54,11 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def mfa_required(self) -> bool:
+        """Every staff account must sign in with an authenticator app (TOTP)."""
+        return self.staff_mfa == "required" or (not self.staff_mfa and self.stage == "prod")
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -85,10 +94,14 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "staff_directory": ("EPS2_STAFF_DIRECTORY", str),
     "cognito_user_pool_id": ("EPS2_COGNITO_USER_POOL_ID", str),
     "cognito_client_id": ("EPS2_COGNITO_CLIENT_ID", str),
+    "dead_letter_url": ("EPS2_DEAD_LETTER_URL", str),
     "session_minutes": ("EPS2_SESSION_MINUTES", int),
+    "session_idle_minutes": ("EPS2_SESSION_IDLE_MINUTES", int),
+    "staff_mfa": ("EPS2_STAFF_MFA", str),
     "offline_pin_kdf_n": ("EPS2_OFFLINE_PIN_KDF_N", int),
     "extend_days": ("EPS2_EXTEND_DAYS", int),
     "lookup_per_client": ("EPS2_LOOKUP_PER_CLIENT", int),
+    "max_phone_days": ("EPS2_MAX_PHONE_DAYS", int),
 }
 
 

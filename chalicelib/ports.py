@@ -7,7 +7,7 @@ translate vendor errors into the exceptions below, once, at the boundary.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -58,10 +58,84 @@ class StaffIdentity:
     username: str
     roles: tuple[str, ...]
     display_name: str = ""
+    totp: bool = False  # an authenticator app is enrolled
+    mfa_required: bool = False  # this account must enrol one, even on a stage that does not require it
+
+
+@dataclass(frozen=True)
+class SignInStep:
+    """Where a sign-in stands after a step: done (``identity``), or a ``challenge`` to answer.
+
+    ``state`` is the directory's own continuation (a Cognito session, an access token, a secret being
+    enrolled): the service keeps it server-side and hands it back with the answer, never to the client.
+    ``secret`` is the TOTP secret to show for ``MFA_SETUP``.
+    """
+
+    identity: StaffIdentity | None = None
+    challenge: str | None = None
+    state: dict[str, str] = field(default_factory=dict)
+    secret: str = ""
+
+
+class StaffDirectoryError(Exception):
+    """Base of what a staff directory refuses; the auth service turns each into a domain error."""
+
+
+class WrongAnswer(StaffDirectoryError):
+    """A wrong TOTP code, or a wrong current password: counts as a failed try."""
+
+
+class ChallengeExpired(StaffDirectoryError):
+    """The directory no longer knows the sign-in in progress: start again with the password."""
+
+
+class PasswordRejected(StaffDirectoryError):
+    """The new password does not meet the directory's policy (the message says why, in Romanian)."""
+
+
+class UnknownAccount(StaffDirectoryError):
+    """No such staff account."""
+
+
+class AccountExists(StaffDirectoryError):
+    """The username is taken."""
 
 
 class StaffDirectory(Protocol):
-    def authenticate(self, username: str, password: str) -> StaffIdentity | None: ...
+    """Staff accounts: the Cognito user pool on AWS, DynamoDB on the local stage. Answers never say whether a
+    username exists; passwords reach it only after the throttle and the length check."""
+
+    def authenticate(self, username: str, password: str) -> SignInStep | None:
+        """None for a wrong username or password (or a disabled account)."""
+        ...
+
+    def respond(self, username: str, challenge: str, state: dict[str, str], answer: str) -> SignInStep:
+        """Answer ``challenge`` (a new password or a code); raises WrongAnswer, ChallengeExpired, PasswordRejected."""
+        ...
+
+    def start_totp_setup(self, username: str, state: dict[str, str]) -> SignInStep:
+        """An ``MFA_SETUP`` step with a new secret, for an account that must enrol before it is signed in."""
+        ...
+
+    def lookup(self, username: str) -> StaffIdentity | None:
+        """The account as it is now; None when disabled or gone."""
+        ...
+
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """Raises WrongAnswer when ``current`` is wrong, PasswordRejected when ``new`` is refused."""
+        ...
+
+    def create_account(self, username: str, temporary_password: str, roles: tuple[str, ...], name: str) -> None:
+        """A new account that must choose its own password at first sign-in; raises AccountExists."""
+        ...
+
+    def set_enabled(self, username: str, enabled: bool) -> None:
+        """Raises UnknownAccount."""
+        ...
+
+    def set_roles(self, username: str, roles: tuple[str, ...]) -> None:
+        """Raises UnknownAccount."""
+        ...
 
 
 class Clock(Protocol):

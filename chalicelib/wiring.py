@@ -10,10 +10,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from .adapters.cognito_directory import CognitoStaffDirectory
 from .adapters.iot_publisher import IotDataCommandPublisher
 from .adapters.signer import Ed25519Signer
 from .adapters.sns_sms import SnsSms
-from .adapters.staff_directory import CognitoStaffDirectory, DynamoStaffDirectory
+from .adapters.staff_directory import DynamoStaffDirectory
 from .config import Settings, settings
 from .ports import CommandPublisher, StaffDirectory, SystemClock
 from .services.deps import Deps

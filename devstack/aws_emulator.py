@@ -5,7 +5,9 @@ conditional write can pass its check while another commits: DynamoDB never
 does that. A lock around each request restores the atomicity that the
 allocation and numbering guarantees rely on, so the local stack proves them.
 Transactions back up only the items they touch (``cheap_transactions``), so
-their cost does not grow with the tables as moto's deep copies do."""
+their cost does not grow with the tables as moto's deep copies do. With
+``--state-file`` the backends are loaded at start and saved on shutdown and
+every ``--autosave-seconds`` after a change (``devstack.aws_state``)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,14 @@ import json
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
+
+from . import aws_state
 
 SMS_PATH = "/_eps2/sms.json"
 
@@ -41,13 +47,31 @@ class SerialisedApp:
     def __init__(self, app: Any) -> None:
         self._app = app
         self._lock = threading.Lock()
+        self._changed = False
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         with self._lock:
             if environ.get("PATH_INFO") == SMS_PATH:
                 start_response("200 OK", [("Content-Type", "application/json")])
                 return [json.dumps({"sns": {"SMS": sent_sms()}}).encode()]
+            self._changed = True  # DynamoDB reads are POSTs too: any request may have changed something
             return list(self._app(environ, start_response))
+
+    def save_state(self, path: Path, only_if_changed: bool = False) -> None:
+        with self._lock:
+            if only_if_changed and not self._changed:
+                return
+            data = aws_state.snapshot()
+            self._changed = False
+        aws_state.save(path, data)
+
+    def autosave(self, path: Path, every_s: float) -> None:
+        def loop() -> None:
+            while True:
+                time.sleep(every_s)
+                self.save_state(path, only_if_changed=True)
+
+        threading.Thread(target=loop, name="autosave", daemon=True).start()
 
 
 class _NoTableCopy:
@@ -115,11 +139,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--state-file", type=Path, default=None, help="load at start, save on shutdown")
+    parser.add_argument("--autosave-seconds", type=float, default=120.0)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     cheap_transactions()
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, SerialisedApp(app), threaded=True, request_handler=MotoRequestHandler)
+    app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
+    if args.state_file:
+        restored = aws_state.restore(args.state_file)
+        print(f"AWS emulator state: {args.state_file} ({'loaded' if restored else 'new'})", flush=True)
+        if args.autosave_seconds > 0:
+            app.autosave(args.state_file, args.autosave_seconds)
+    try:
+        run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    finally:
+        if args.state_file:
+            app.save_state(args.state_file)
+            print(f"AWS emulator state saved to {args.state_file}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Also runs the scheduled job every minute, as EventBridge does on AWS.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import signal
@@ -19,6 +20,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from chalicelib.config import settings
+from chalicelib.logs import configure_logging, locker_event_line
 from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.wiring import get_deps
@@ -79,12 +81,13 @@ class Bridge:
         parts = topic.split("/")
         locker, channel = parts[-2], parts[-1]
         for attempt in range(RETRIES):
+            started = time.perf_counter()
             try:
                 if channel == "status":
                     outcome = handle_locker_status(deps, locker, payload)
                 else:
                     outcome = handle_locker_event(deps, locker, payload)
-                log.info("%s %s -> %s", locker, channel, outcome)
+                locker_event_line(locker, channel, _kind(payload), outcome, (time.perf_counter() - started) * 1000)
                 return
             except Exception:
                 log.exception("event on %s failed (attempt %d)", topic, attempt + 1)
@@ -96,8 +99,17 @@ class Bridge:
         self._stop.set()
 
 
+def _kind(payload: bytes) -> object:
+    """The event's type for the log line, if the payload says it (a malformed one may not)."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return None
+    return body.get("type") if isinstance(body, dict) else None
+
+
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s bridge %(levelname)s %(message)s")
+    configure_logging()  # the same JSON lines (and metrics) as the Lambdas write on AWS
     cfg = settings()
     bridge = Bridge(cfg.mqtt_host, cfg.mqtt_port, cfg.topic_prefix, float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
     signal.signal(signal.SIGTERM, bridge.stop)

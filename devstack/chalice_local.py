@@ -1,4 +1,4 @@
-"""``chalice local`` with a listen backlog fit for concurrent clients.
+"""``chalice local`` with a listen backlog fit for concurrent clients, and no access log of its own.
 
 chalice's dev server inherits socketserver's backlog of 5, so a burst of
 twenty simultaneous clients (the allocation test, the benchmarks) sees
@@ -31,6 +31,9 @@ def _send_error(
 
 
 ChaliceRequestHandler.send_error = _send_error  # type: ignore[method-assign]
+# The app writes its own access line (chalicelib.logs), naming the route; http.server's would print the
+# path, and a QR page's path holds the citizen's token.
+ChaliceRequestHandler.log_request = lambda handler, code="-", size="-": None  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.exit(main())

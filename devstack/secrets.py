@@ -1,4 +1,4 @@
-"""Local secrets (Ed25519 signing key, code pepper, session secret), generated once into .local/."""
+"""Local secrets (Ed25519 signing key, code pepper, session secret), generated once into the data folder."""
 
 from __future__ import annotations
 

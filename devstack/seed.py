@@ -1,6 +1,12 @@
-"""Tables and demo data for the local stage: locker ps2-hq-01 (24 compartments) and the demo staff accounts."""
+"""Tables and demo data for the local stage: locker ps2-hq-01 (24 compartments) and the demo staff accounts.
+
+Run at every start of the local stack, whose data persists: it adds only what is missing, so a
+restart keeps what was done with the demo accounts and the demo locker.
+"""
 
 from __future__ import annotations
+
+from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.staff_directory import hash_password
 from chalicelib.config import Settings
@@ -28,7 +34,12 @@ def seed(settings: Settings) -> None:
     models.bind(settings)
     models.create_tables()
     for username, password, roles, name in DEMO_STAFF:
-        StaffRecord(username=username, password_hash=hash_password(password), roles=roles, display_name=name).save()
+        try:
+            StaffRecord(username=username, password_hash=hash_password(password), roles=roles, display_name=name).save(
+                condition=StaffRecord.username.does_not_exist()
+            )
+        except PutError:
+            pass  # kept from an earlier run
     if not list(LockerItem.query(DEMO_LOCKER, limit=1)):
         LockerItem(
             locker_id=DEMO_LOCKER,

@@ -2,6 +2,11 @@
 
 Used by ``make run`` (``python -m devstack.run``) and by the integration tests,
 which give it free ports so they never collide with a running demo.
+
+``state_dir`` is the data folder (``devstack.datadir``): the emulator's snapshot,
+Mosquitto's store, the simulators' state and the logs live there, so a stack
+started again on the same folder finds its requests, lockers, audit trail and
+outbox; a new folder starts clean.
 """
 
 from __future__ import annotations
@@ -18,7 +23,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.stages import stage_environment
+from iot.policy import DEFAULT_TOPIC_PREFIX
+
+from .datadir import DEFAULT, PID_FILE, DataDirError, claim, running_pid
+
 ROOT = Path(__file__).resolve().parent.parent
+AWS_STATE_FILE = "aws-state.pickle"
 PYTHON = sys.executable
 
 
@@ -54,13 +65,19 @@ def mosquitto_binary() -> str:
 
 @dataclass
 class LocalStack:
-    http_port: int = 8000
+    http_port: int = 8000  # the single origin: the static site and the API paths, as CloudFront
     mqtt_port: int = 18830
     aws_port: int = 5000
-    state_dir: Path = ROOT / ".local"
+    api_port: int | None = None  # chalice local behind the origin; derived from http_port when not given
+    state_dir: Path = DEFAULT
     secrets: dict[str, str] = field(default_factory=dict)
     table_prefix: str = "eps2-local"
     job_interval_s: float = 60.0
+    autosave_s: float = 120.0  # the emulator also saves on every shutdown
+    # The local stage's, as on AWS: the bridge, the app and the simulator use the same topics.
+    topic_prefix: str = field(
+        default_factory=lambda: stage_environment("local").get("EPS2_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
+    )
     logs: dict[str, Path] = field(default_factory=dict)
     _procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
@@ -71,6 +88,22 @@ class LocalStack:
     @property
     def base_url(self) -> str:
         return f"http://localhost:{self.http_port}"
+
+    @property
+    def api_url(self) -> str:
+        """chalice local itself, behind the origin (for tools that want the API alone)."""
+        return f"http://localhost:{self.chalice_port}"
+
+    @property
+    def chalice_port(self) -> int:
+        """Given, or derived from the origin's port so two stacks on different ports never collide."""
+        if self.api_port is not None:
+            return self.api_port
+        return self.http_port + 10_000 if self.http_port + 10_000 <= 65_535 else self.http_port - 10_000
+
+    @property
+    def site_dir(self) -> Path:
+        return self.state_dir / "site"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -86,6 +119,7 @@ class LocalStack:
                 "EPS2_COMMAND_PUBLISHER": "mqtt",
                 "EPS2_STAFF_DIRECTORY": "local",
                 "EPS2_TABLE_PREFIX": self.table_prefix,
+                "EPS2_TOPIC_PREFIX": self.topic_prefix,
                 "EPS2_PUBLIC_BASE_URL": self.base_url,
                 "EPS2_SIGNING_KEY": self.secrets["signing_key"],
                 "EPS2_CODE_PEPPER": self.secrets["code_pepper"],
@@ -120,23 +154,37 @@ class LocalStack:
 
     def start_aws(self) -> None:
         self._spawn(
-            "moto", [PYTHON, "-m", "devstack.aws_emulator", "-H", "127.0.0.1", "-p", str(self.aws_port)], self.aws_port
+            "moto",
+            [
+                PYTHON,
+                "-m",
+                "devstack.aws_emulator",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(self.aws_port),
+                "--state-file",
+                str(self.state_dir / AWS_STATE_FILE),
+                "--autosave-seconds",
+                str(self.autosave_s),
+            ],
+            self.aws_port,
         )
 
     def start_mqtt(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        conf = self.state_dir / f"mosquitto-{self.mqtt_port}.conf"
+        conf = self.state_dir / "mosquitto.conf"
         conf.write_text(
             f"listener {self.mqtt_port} 127.0.0.1\n"
             "allow_anonymous true\n"
             # Run as whoever started us: as root, Mosquitto would switch to its own user and could not
             # write its persistence file in our state folder.
             f"user {getpass.getuser()}\n"
-            # Persistence keeps the bridge's session across a broker restart, as AWS IoT's rule engine
-            # never misses an event; start_all() starts from an empty store.
+            # Persistence keeps the bridge's session and the retained locker states across a broker
+            # restart, as AWS IoT's rule engine never misses an event; it lives with the rest of the data.
             "persistence true\n"
             f"persistence_location {self.state_dir}/\n"
-            f"persistence_file mosquitto-{self.mqtt_port}.db\n"
+            "persistence_file mosquitto.db\n"
             "autosave_interval 1\n"
             "set_tcp_nodelay true\n"
             "log_dest stdout\n"
@@ -173,10 +221,24 @@ class LocalStack:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.http_port),
+                str(self.chalice_port),
             ],
-            self.http_port,
+            self.chalice_port,
         )
+
+    def build_site(self) -> None:
+        """The static portal, as ``make site`` builds it, into the stack's own folder."""
+        subprocess.run(
+            [PYTHON, "-m", "infra.build_site", str(self.site_dir)],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start_origin(self) -> None:
+        args = [PYTHON, "-m", "devstack.origin", "--port", str(self.http_port), "--api-port", str(self.chalice_port)]
+        self._spawn("origin", [*args, "--site", str(self.site_dir)], self.http_port)
 
     def start_bridge(self) -> None:
         self._spawn("bridge", [PYTHON, "-m", "devstack.bridge", str(self.job_interval_s)])
@@ -194,17 +256,25 @@ class LocalStack:
             self.secrets["signing_public_key"],
             "--state-dir",
             str(self.state_dir / locker_id),
+            "--topic-prefix",
+            self.topic_prefix,
         ]
         if ui_port:
             args += ["--ui-port", str(ui_port)]
         self._spawn(f"simulator-{locker_id}", args, ui_port)
 
     def start_all(self, with_simulator: str | None = None, simulator_ui_port: int | None = None) -> None:
-        (self.state_dir / f"mosquitto-{self.mqtt_port}.db").unlink(missing_ok=True)
+        claim(self.state_dir)
+        other = running_pid(self.state_dir)
+        if other not in (None, os.getpid()):
+            raise DataDirError(f"a local stack (pid {other}) already uses {self.state_dir}: stop it first")
+        (self.state_dir / PID_FILE).write_text(str(os.getpid()))
         self.start_aws()
         self.start_mqtt()
         self.seed()
+        self.build_site()
         self.start_api()
+        self.start_origin()
         self.start_bridge()
         if with_simulator:
             self.start_simulator(with_simulator, simulator_ui_port)
@@ -222,9 +292,13 @@ class LocalStack:
             self._procs.remove(entry)
 
     def stop(self) -> None:
+        """Stop every process, the emulator last, so its snapshot holds every write."""
         for _, proc in reversed(self._procs):
             _terminate(proc)
         self._procs.clear()
+        pid_file = self.state_dir / PID_FILE
+        if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
+            pid_file.unlink()
 
 
 def _die_with_parent() -> None:

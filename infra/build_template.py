@@ -1,6 +1,8 @@
 """Write the CloudFormation template merged into ``chalice package``: tables (from the pynamodb
-models, so the code and the infrastructure cannot drift), the IoT rules, the locker policy, the
-dead-letter queue, the Cognito user pool and the wiring of their names into the functions.
+models, so the code and the infrastructure cannot drift), the IoT rules and the locker policy (from
+the stage's topic prefix), the dead-letter queue and its redacting forwarder, the Cognito user pool,
+the functions' names, log groups and scoped IAM (``infra/iam.py``), and the operators' alarms,
+dashboard and SMS spend limit (``infra/operations.py``).
 
 Usage: python -m infra.build_template STAGE OUTPUT.json
 """
@@ -8,13 +10,18 @@ Usage: python -m infra.build_template STAGE OUTPUT.json
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.storage import models
-from iot.policy import cloudformation_arns, locker_policy
+from iot.policy import cloudformation_arns, locker_policy, policy_name
+
+from . import operations
+from .iam import log_statement, role, scoped_policy
+from .stages import stage_policy, stage_settings
 
 TTL_ATTRIBUTES = {
     "contacts": "erase_at",
@@ -23,14 +30,17 @@ TTL_ATTRIBUTES = {
     "locker-events": "ttl",
     "commands": "ttl",
     "verifications": "ttl",
+    "sessions": "ttl",
+    "sign-in-attempts": "ttl",
 }
-FUNCTIONS = ("APIHandler", "ScheduledJob", "LockerEvents")
-SEND_TO_DEAD_LETTER = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]}}
-    ],
+# Chalice's functions: logical id -> (the role chalice package gives it, the function's name suffix).
+FUNCTIONS = {
+    "APIHandler": ("ApiHandlerRole", "api"),
+    "ScheduledJob": ("ScheduledJobRole", "scheduled-job"),
+    "LockerEvents": ("LockerEventsRole", "locker-events"),
 }
+FORWARDER = "DeadLetterForwarder"
+TOPIC_PREFIX_RE = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 
 
 def _camel(name: str) -> str:
@@ -76,6 +86,19 @@ def table_resource(model: type[Any], base: str, stage: str) -> dict[str, Any]:
     }
 
 
+def rule_sql(prefix: str, channel: str) -> str:
+    """``<prefix>/<locker>/<channel>``: the locker id is the topic segment after the prefix."""
+    if not TOPIC_PREFIX_RE.fullmatch(prefix):
+        raise ValueError(f"EPS2_TOPIC_PREFIX {prefix!r}: segments of letters, digits, '-' or '_', no wildcards")
+    locker = f"topic({prefix.count('/') + 2}) AS locker"
+    extra = ", 'status' AS channel" if channel == "status" else ""
+    return f"SELECT *, {locker}{extra} FROM '{prefix}/+/{channel}'"
+
+
+def function_name(stage: str, suffix: str) -> str:
+    return f"eps2-{stage}-{suffix}"
+
+
 def iot_rule(sql: str) -> dict[str, Any]:
     return {
         "Type": "AWS::IoT::TopicRule",
@@ -85,18 +108,16 @@ def iot_rule(sql: str) -> dict[str, Any]:
                 "RuleDisabled": False,
                 "Sql": sql,
                 "Actions": [{"Lambda": {"FunctionArn": {"Fn::GetAtt": ["LockerEvents", "Arn"]}}}],
-                "ErrorAction": {
-                    "Sqs": {
-                        "QueueUrl": {"Ref": "LockerEventsDeadLetter"},
-                        "RoleArn": {"Fn::GetAtt": ["IotRuleErrorRole", "Arn"]},
-                    }
-                },
+                # The forwarder, not the queue: the original payload may hold a code (see chalicelib/dead_letter.py).
+                "ErrorAction": {"Lambda": {"FunctionArn": {"Fn::GetAtt": [FORWARDER, "Arn"]}}},
             }
         },
     }
 
 
-def build(stage: str) -> dict[str, Any]:
+def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
+    """The template for ``stage``, whose settings are read from ``.chalice/config.json`` unless given."""
+    prefix = (settings or stage_settings(stage)).topic_prefix
     resources: dict[str, Any] = {}
     for model, base in models._BASE_NAMES.items():
         resources[f"{_camel(base)}Table"] = table_resource(model, base, stage)
@@ -108,21 +129,20 @@ def build(stage: str) -> dict[str, Any]:
             "SqsManagedSseEnabled": True,
         },
     }
-    resources["LockerEventsRule"] = iot_rule("SELECT *, topic(3) AS locker FROM 'eps2/lockers/+/evt'")
-    resources["LockerStatusRule"] = iot_rule(
-        "SELECT *, topic(3) AS locker, 'status' AS channel FROM 'eps2/lockers/+/status'"
-    )
+    resources["LockerEventsRule"] = iot_rule(rule_sql(prefix, "evt"))
+    resources["LockerStatusRule"] = iot_rule(rule_sql(prefix, "status"))
     for rule in ("LockerEventsRule", "LockerStatusRule"):
-        resources[f"{rule}InvokePermission"] = {
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "Action": "lambda:InvokeFunction",
-                "FunctionName": {"Ref": "LockerEvents"},
-                "Principal": "iot.amazonaws.com",
-                "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-            },
-        }
+        for target, suffix in (("LockerEvents", "InvokePermission"), (FORWARDER, "ErrorPermission")):
+            resources[f"{rule}{suffix}"] = {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": {"Ref": target},
+                    "Principal": "iot.amazonaws.com",
+                    "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+                    "SourceAccount": {"Ref": "AWS::AccountId"},
+                },
+            }
     resources["LockerEventsFailureDestination"] = {
         "Type": "AWS::Lambda::EventInvokeConfig",
         "Properties": {
@@ -130,21 +150,7 @@ def build(stage: str) -> dict[str, Any]:
             "Qualifier": "$LATEST",
             "MaximumRetryAttempts": 2,
             "MaximumEventAgeInSeconds": 3600,
-            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]}}},
-        },
-    }
-    resources["IotRuleErrorRole"] = {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "iot.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            },
-            "Policies": [
-                {"PolicyName": "dead-letter", "PolicyDocument": SEND_TO_DEAD_LETTER},
-            ],
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [FORWARDER, "Arn"]}}},
         },
     }
     resources["LockerEventsDeadLetterPolicy"] = {
@@ -152,12 +158,25 @@ def build(stage: str) -> dict[str, Any]:
         "Properties": {
             "PolicyName": "on-failure-destination",
             "Roles": [{"Ref": "LockerEventsRole"}],
-            "PolicyDocument": SEND_TO_DEAD_LETTER,
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "lambda:InvokeFunction",
+                        "Resource": {"Fn::GetAtt": [FORWARDER, "Arn"]},
+                    }
+                ],
+            },
         },
     }
+    resources.update(dead_letter_forwarder(stage))
     resources["LockerPolicy"] = {
         "Type": "AWS::IoT::Policy",
-        "Properties": {"PolicyName": f"eps2-{stage}-locker", "PolicyDocument": locker_policy(cloudformation_arns())},
+        "Properties": {
+            "PolicyName": policy_name(stage),
+            "PolicyDocument": locker_policy(cloudformation_arns(), prefix),
+        },
     }
     resources["StaffUserPool"] = {
         "Type": "AWS::Cognito::UserPool",
@@ -197,30 +216,95 @@ def build(stage: str) -> dict[str, Any]:
             "Type": "AWS::Cognito::UserPoolGroup",
             "Properties": {"GroupName": group, "UserPoolId": {"Ref": "StaffUserPool"}},
         }
-    for function in FUNCTIONS:
+    policy = stage_policy(stage)
+    for function, (role_name, suffix) in FUNCTIONS.items():
+        resources[f"{function}LogGroup"] = operations.log_group(function_name(stage, suffix))
         resources[function] = {
             "Properties": {
+                "FunctionName": function_name(stage, suffix),
                 "Environment": {
                     "Variables": {
                         "EPS2_COGNITO_USER_POOL_ID": {"Ref": "StaffUserPool"},
                         "EPS2_COGNITO_CLIENT_ID": {"Ref": "StaffUserPoolClient"},
                     }
-                }
+                },
             }
         }
+        # Replaces the policy chalice package copies from the policy file: the same actions, scoped.
+        resources[role_name] = {
+            "Properties": {
+                "Policies": [
+                    {
+                        "PolicyName": f"{role_name}Policy",
+                        "PolicyDocument": scoped_policy(policy, f"{function}LogGroup", "StaffUserPool", prefix),
+                    }
+                ]
+            }
+        }
+    resources.update(operations.operators_topic(stage))
+    resources.update(operations.alarms(stage, [*FUNCTIONS, FORWARDER], "LockerEventsDeadLetter"))
+    resources["OperationsDashboard"] = operations.dashboard(stage)
+    resources.update(operations.sms_spend_limit(stage))
     return {
+        "Parameters": operations.PARAMETERS,
         "Resources": resources,
         "Outputs": {
             "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
             "LockerPolicyName": {"Value": {"Ref": "LockerPolicy"}},
+            "LockerTopicPrefix": {"Value": prefix},
             "LockerEventsDeadLetterUrl": {"Value": {"Ref": "LockerEventsDeadLetter"}},
+            "OperatorsTopicArn": {"Value": {"Ref": operations.TOPIC}},
+            "DashboardName": {"Value": {"Ref": "OperationsDashboard"}},
+        },
+    }
+
+
+def dead_letter_forwarder(stage: str) -> dict[str, Any]:
+    """The function both dead-letter paths invoke; it redacts codes and sends to the queue."""
+    name = function_name(stage, "dead-letter")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            log_statement(f"{FORWARDER}LogGroup"),
+            {
+                "Sid": "DeadLetterQueue",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": {"Fn::GetAtt": ["LockerEventsDeadLetter", "Arn"]},
+            },
+        ],
+    }
+    return {
+        f"{FORWARDER}LogGroup": operations.log_group(name),
+        f"{FORWARDER}Role": role("dead-letter-forwarder", policy),
+        FORWARDER: {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "FunctionName": name,
+                "CodeUri": "./deployment.zip",
+                "Handler": "chalicelib.dead_letter.forward",
+                "Runtime": "python3.11",
+                "MemorySize": 256,
+                "Timeout": 15,
+                "Role": {"Fn::GetAtt": [f"{FORWARDER}Role", "Arn"]},
+                "Environment": {
+                    "Variables": {
+                        "EPS2_STAGE": stage,
+                        "EPS2_DEAD_LETTER_URL": {"Ref": "LockerEventsDeadLetter"},
+                    }
+                },
+            },
+        },
+        f"{FORWARDER}InvokeConfig": {
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {"FunctionName": {"Ref": FORWARDER}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 2},
         },
     }
 
 
 def main() -> int:
     stage, output = sys.argv[1], Path(sys.argv[2])
-    models.bind(Settings(table_prefix=f"eps2-{stage}"))
+    models.bind(stage_settings(stage))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(build(stage), indent=2))
     return 0

@@ -1,7 +1,9 @@
 """The IoT policy a locker gets: connect only as itself, its own topics only, never a command topic to publish.
 
-One definition, rendered two ways: plain ARNs for ``iot.provision`` and
-CloudFormation ``Fn::Sub`` strings for the deployment template.
+One definition, rendered two ways: plain ARNs for ``iot.provision`` and CloudFormation
+``Fn::Sub`` strings for the deployment template, under one name per stage, so the policy the
+template deploys is the very one provisioning attaches. The topic prefix is the stage's
+``EPS2_TOPIC_PREFIX`` (``.chalice/config.json``); both callers pass it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 THING = "${iot:Connection.Thing.ThingName}"
+DEFAULT_TOPIC_PREFIX = "eps2/lockers"
 
 
-def locker_policy(resource: Callable[[str], Any], prefix: str = "eps2/lockers") -> dict[str, Any]:
+def policy_name(stage: str) -> str:
+    """The locker policy's name: the template creates it, provisioning attaches it."""
+    return f"eps2-{stage}-locker"
+
+
+def locker_policy(resource: Callable[[str], Any], prefix: str = DEFAULT_TOPIC_PREFIX) -> dict[str, Any]:
     """``resource("topic/…")`` turns an IoT resource suffix into an ARN (string or CloudFormation expression)."""
     own = f"{prefix}/{THING}"
     return {

@@ -25,6 +25,7 @@ from .__main__ import build_agent
 from .agent import LockerAgent
 from .config import AgentConfig, CompartmentWiring
 from .hardware import SimulatedClock, SimulatedCompartments, SimulatedReader, SimulatedScreen
+from .policy import DEFAULT_TOPIC_PREFIX
 from .verify import Keyring
 
 log = logging.getLogger("eps2.simulator")
@@ -136,10 +137,12 @@ def build_simulator(
     auto_close_s: float | None = 2.0,
     heartbeat_s: float = 60.0,
     compartments: list[str] | None = None,
+    topic_prefix: str = DEFAULT_TOPIC_PREFIX,
 ) -> Simulator:
     ids = compartments or demo_compartment_ids()
     config = AgentConfig(
         locker_id=locker_id,
+        topic_prefix=topic_prefix,
         state_dir=state_dir,
         mqtt_host="127.0.0.1",
         mqtt_port=mqtt_port,
@@ -163,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=Path(".local/simulator"))
     parser.add_argument("--ui-port", type=int, default=None)
     parser.add_argument("--auto-close", type=float, default=2.0, help="seconds before an opened door closes")
+    parser.add_argument("--topic-prefix", default=DEFAULT_TOPIC_PREFIX)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s simulator %(levelname)s %(message)s")
-    sim = build_simulator(args.locker, args.mqtt_port, args.public_key, args.state_dir, args.auto_close)
+    sim = build_simulator(
+        args.locker, args.mqtt_port, args.public_key, args.state_dir, args.auto_close, topic_prefix=args.topic_prefix
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

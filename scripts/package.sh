@@ -22,12 +22,13 @@ rm -rf vendor
 "${BIN}/python" - "${OUT}/deployment.zip" <<'PY'
 import sys, zipfile, shutil, os
 PROVIDED = ("boto3/", "botocore/", "s3transfer/", "jmespath/", "dateutil/", "urllib3/", "six.py")
+STRAY = ("tests/",)  # a wheel's own test suite at the top level (govuk-frontend-jinja ships one)
 src = sys.argv[1]
 tmp = src + ".tmp"
 with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
     for item in zin.infolist():
         top = item.filename.split("/")[0]
-        if item.filename.startswith(PROVIDED) or any(top.startswith(p.rstrip("/").replace("/", "") + "-") and top.endswith(".dist-info") for p in PROVIDED):
+        if item.filename.startswith(PROVIDED + STRAY) or any(top.startswith(p.rstrip("/").replace("/", "") + "-") and top.endswith(".dist-info") for p in PROVIDED):
             continue
         zout.writestr(item, zin.read(item.filename))
 shutil.move(tmp, src)

@@ -25,10 +25,13 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # every test reaches the stack from 127.0.0.1: the per-address cap is tested in-process with its real value
     os.environ.setdefault("EPS2_LOOKUP_PER_CLIENT", "100000")
+    # the emulator's Cognito checks TOTP codes only when asked to (its secret is fixed; the tests compute codes)
+    os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
     local = LocalStack(
         free_port(),
         free_port(),
         free_port(),
+        api_port=free_port(),
         state_dir=tmp_path_factory.mktemp("stack"),
         secrets=generate(),
         job_interval_s=3600,

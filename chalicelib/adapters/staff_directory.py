@@ -1,4 +1,8 @@
-"""Staff sign-in: Cognito user pool on AWS, PBKDF2-hashed accounts in DynamoDB on the local stage."""
+"""The local stage's staff directory: accounts in DynamoDB, PBKDF2 password hashes, TOTP checked here.
+
+On AWS the Cognito user pool holds the accounts (``cognito_directory.py``). The work a password costs is
+bounded: one PBKDF2 per call, a capped iteration count, and passwords over 256 characters never hashed.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,24 @@ import hmac
 import os
 from typing import Any
 
-from ..ports import StaffIdentity
+from pynamodb.exceptions import PutError, UpdateError
+
+from ..domain import totp
+from ..domain.signin import MFA_SETUP, NEW_PASSWORD_REQUIRED, PASSWORD_MAX, SOFTWARE_TOKEN_MFA
+from ..ports import (
+    AccountExists,
+    ChallengeExpired,
+    Clock,
+    SignInStep,
+    StaffIdentity,
+    SystemClock,
+    UnknownAccount,
+    WrongAnswer,
+)
 from ..storage.models import StaffRecord
 
 _ITERATIONS = 200_000
+_MAX_ITERATIONS = 1_000_000  # a tampered record cannot make one check cost more than this
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -21,48 +39,145 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 
 
 def verify_password(password: str, stored: str) -> bool:
+    if len(password) > PASSWORD_MAX:
+        return False
     try:
         _, iterations, salt_b64, digest_b64 = stored.split("$")
+        rounds = int(iterations)
     except ValueError:
         return False
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt_b64), int(iterations))
+    if not 0 < rounds <= _MAX_ITERATIONS:
+        return False
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt_b64), rounds)
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
+def _identity(record: StaffRecord) -> StaffIdentity:
+    return StaffIdentity(
+        record.username,
+        tuple(str(role) for role in record.roles or []),
+        record.display_name or record.username,
+        totp=bool(record.totp_secret),
+        mfa_required=bool(record.mfa_required),
+    )
+
+
+def _conditional_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException"
+
+
 class DynamoStaffDirectory:
-    def authenticate(self, username: str, password: str) -> StaffIdentity | None:
+    """Demo accounts sign in with their password alone; an account made by ``create_account`` must choose a
+    password and enrol an authenticator app; one that has enrolled must give a code at every sign-in."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
+
+    def _get(self, username: str) -> StaffRecord | None:
         try:
-            record = StaffRecord.get(username)
+            return StaffRecord.get(username, consistent_read=True)
         except StaffRecord.DoesNotExist:
-            hash_password(password)  # same cost whether or not the user exists
             return None
-        if not verify_password(password, record.password_hash):
+
+    def authenticate(self, username: str, password: str) -> SignInStep | None:
+        record = self._get(username)
+        if record is None:
+            hash_password(password[:PASSWORD_MAX])  # same cost whether or not the user exists
             return None
-        return StaffIdentity(
-            record.username, tuple(str(role) for role in record.roles), record.display_name or record.username
+        if not verify_password(password, record.password_hash) or record.enabled is False:
+            return None
+        return self._after_password(record)
+
+    def _after_password(self, record: StaffRecord) -> SignInStep:
+        if record.must_change_password:
+            return SignInStep(challenge=NEW_PASSWORD_REQUIRED)
+        if record.totp_secret:
+            return SignInStep(challenge=SOFTWARE_TOKEN_MFA)
+        return SignInStep(identity=_identity(record))
+
+    def respond(self, username: str, challenge: str, state: dict[str, str], answer: str) -> SignInStep:
+        record = self._get(username)
+        if record is None or record.enabled is False:
+            raise ChallengeExpired(username)
+        if challenge == NEW_PASSWORD_REQUIRED:
+            if not record.must_change_password:
+                raise ChallengeExpired(username)
+            self._save_password(record, answer)
+            return self._after_password(self._get(username) or record)
+        if challenge == SOFTWARE_TOKEN_MFA and record.totp_secret:
+            self._use_code(record, record.totp_secret, answer)
+            return SignInStep(identity=_identity(record))
+        if challenge == MFA_SETUP and state.get("secret"):
+            self._use_code(record, state["secret"], answer)
+            return SignInStep(identity=_identity(self._get(username) or record))
+        raise ChallengeExpired(challenge)
+
+    def _use_code(self, record: StaffRecord, secret: str, code: str) -> None:
+        """Accept ``code`` once: the step it belongs to is written only if newer than the last one used."""
+        last = None if record.totp_last_step is None else int(record.totp_last_step)
+        step = totp.matching_step(secret, code, self._clock.now_ms(), last)
+        if step is None:
+            raise WrongAnswer("wrong code")
+        try:
+            record.update(
+                actions=[StaffRecord.totp_secret.set(secret), StaffRecord.totp_last_step.set(step)],
+                condition=StaffRecord.totp_last_step.does_not_exist() | (StaffRecord.totp_last_step < step),
+            )
+        except UpdateError as error:
+            if _conditional_failed(error):
+                raise WrongAnswer("code already used") from None
+            raise
+
+    def _save_password(self, record: StaffRecord, password: str) -> None:
+        record.update(
+            actions=[StaffRecord.password_hash.set(hash_password(password)), StaffRecord.must_change_password.remove()]
         )
 
+    def start_totp_setup(self, username: str, state: dict[str, str]) -> SignInStep:
+        secret = totp.new_secret()
+        return SignInStep(challenge=MFA_SETUP, state={"secret": secret}, secret=secret)
 
-class CognitoStaffDirectory:
-    """Checks the password with the user pool; roles are the user's Cognito groups."""
+    def lookup(self, username: str) -> StaffIdentity | None:
+        record = self._get(username)
+        if record is None or record.enabled is False:
+            return None
+        return _identity(record)
 
-    def __init__(self, client: Any, user_pool_id: str, client_id: str) -> None:
-        self._client = client
-        self._pool = user_pool_id
-        self._app_client = client_id
+    def change_password(self, username: str, current: str, new: str) -> None:
+        record = self._get(username)
+        if record is None:
+            hash_password(current[:PASSWORD_MAX])
+            raise WrongAnswer("wrong password")
+        if not verify_password(current, record.password_hash):
+            raise WrongAnswer("wrong password")
+        self._save_password(record, new)
 
-    def authenticate(self, username: str, password: str) -> StaffIdentity | None:
+    def create_account(self, username: str, temporary_password: str, roles: tuple[str, ...], name: str) -> None:
+        record = StaffRecord(
+            username=username,
+            password_hash=hash_password(temporary_password),
+            roles=list(roles),
+            display_name=name or username,
+            must_change_password=True,
+            mfa_required=True,
+        )
         try:
-            self._client.admin_initiate_auth(
-                UserPoolId=self._pool,
-                ClientId=self._app_client,
-                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
-            )
-        except self._client.exceptions.NotAuthorizedException:
-            return None
-        except self._client.exceptions.UserNotFoundException:
-            return None
-        groups = self._client.admin_list_groups_for_user(UserPoolId=self._pool, Username=username)
-        roles = tuple(g["GroupName"] for g in groups.get("Groups", []))
-        return StaffIdentity(username, roles, username)
+            record.save(condition=StaffRecord.username.does_not_exist())
+        except PutError as error:
+            if _conditional_failed(error):
+                raise AccountExists(username) from None
+            raise
+
+    def set_enabled(self, username: str, enabled: bool) -> None:
+        self._update(username, StaffRecord.enabled.set(enabled))
+
+    def set_roles(self, username: str, roles: tuple[str, ...]) -> None:
+        self._update(username, StaffRecord.roles.set(list(roles)))
+
+    def _update(self, username: str, action: Any) -> None:
+        try:
+            StaffRecord(username=username).update(actions=[action], condition=StaffRecord.username.exists())
+        except UpdateError as error:
+            if _conditional_failed(error):
+                raise UnknownAccount(username) from None
+            raise

@@ -86,3 +86,9 @@ class DependencyDown(DomainError):
 
     http_status = 503
     code = "dependency_down"
+
+
+class WrongPassword(InvalidInput):
+    """The current password given to change it is not the account's (a failed try, throttled like a sign-in)."""
+
+    code = "wrong_password"

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from ..storage.models import AuditRecord
+from .deps import Deps
 
 
 def audit_entry(subject: str, actor: str, action: str, now_ms: int, **detail: Any) -> AuditRecord:
@@ -31,3 +32,12 @@ def request_subject(request_id: str) -> str:
 
 def locker_subject(locker_id: str) -> str:
     return f"locker#{locker_id}"
+
+
+def staff_subject(username: str) -> str:
+    """A staff account's trail: sign-ins, failures, locks, sign-outs, and the citizens' records it opened."""
+    return f"staff#{username[:128]}"
+
+
+def record_staff_event(deps: Deps, username: str, action: str, actor: str | None = None, **detail: Any) -> None:
+    audit_entry(staff_subject(username), actor or username[:128], action, deps.now(), **detail).save()

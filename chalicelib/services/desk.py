@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from .. import metrics
 from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
 from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, RequestChanged
@@ -207,6 +208,7 @@ def send_to_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
 def collect_at_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
     record = load_request(request_id)
     record = transition(deps, record, "collect_at_counter", actor, close_actions(deps, "counter"))
+    metrics.count(metrics.PICKUPS, channel="counter")
     schedule_contact_erasure(deps, record.id)
     return record
 

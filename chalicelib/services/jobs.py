@@ -9,22 +9,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain.errors import IllegalTransition
-from ..domain.lifecycle import CLOSED_STATUSES, Status, change_status
-from ..storage.models import CommandRecord, ContactRecord, RequestRecord
-from .audit import audit_entry, locker_subject
+from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, change_status
+from ..storage.models import CommandRecord, ContactRecord, CounterRecord, RequestRecord
+from .audit import audit_entry, locker_subject, request_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
 from .locker_codes import reconcile_unconfirmed_claims
 from .locker_doors import undo_command
 from .notify import notify, retry_pending, sms_context
+from .operations import measure_operations
 from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
 UNCONFIRMED_AFTER_MS = 10 * 60_000  # a claim with no bookkeeping and no door event this long: codes back
+DAY_MS = 86_400_000
 
 
 def run_scheduled_job(deps: Deps) -> dict[str, int]:
@@ -35,6 +37,8 @@ def run_scheduled_job(deps: Deps) -> dict[str, int]:
         "unconfirmed_claims": reconcile_unconfirmed_claims(deps, UNCONFIRMED_AFTER_MS),
         "sms_retried": retry_pending(deps),
         "phones_erased": erase_phones(deps),
+        "idle_phones_erased": erase_idle_phones(deps),
+        **measure_operations(deps),
     }
     log.info("scheduled job: %s", report)
     return report
@@ -125,6 +129,46 @@ def erase_phones(deps: Deps) -> int:
             record.update(actions=[RequestRecord.phone_erased_at.set(now), RequestRecord.phone_mask.remove()])
             count += 1
     return count
+
+
+WARN_BEFORE_DAYS = 7
+
+
+def idle_requests(deps: Deps, older_than_days: int) -> list[RequestRecord]:
+    """Open requests with no activity for ``older_than_days`` whose phone is still kept."""
+    cutoff = deps.now() - older_than_days * DAY_MS
+    return [
+        record
+        for status in OPEN_STATUSES
+        for record in RequestRecord.by_status_due.query(
+            status.value, filter_condition=RequestRecord.updated_at < cutoff
+        )
+        if not record.phone_erased_at
+    ]
+
+
+def erase_idle_phones(deps: Deps) -> int:
+    """Requests that never close (never collected at the counter, never taken back) keep no phone for ever:
+    it is erased ``max_phone_days`` after the last activity; staff see it coming in their tasks a week before.
+    Runs once an hour (claimed), since it reads every open request."""
+    now = deps.now()
+    if not _claim_once(f"job#idle-phones#{now // HOUR_MS}"):
+        return 0
+    count = 0
+    for record in idle_requests(deps, deps.settings.max_phone_days):
+        ContactRecord(request_id=record.id).delete()
+        record.update(actions=[RequestRecord.phone_erased_at.set(now), RequestRecord.phone_mask.remove()])
+        audit_entry(request_subject(record.id), "system", "phone_erased", now, reason="idle").save()
+        count += 1
+    return count
+
+
+def _claim_once(key: str) -> bool:
+    try:
+        CounterRecord(key=key).save(condition=CounterRecord.key.does_not_exist())
+    except PutError:
+        return False
+    return True
 
 
 def _claim(record: RequestRecord, attribute: Any, now: int) -> bool:

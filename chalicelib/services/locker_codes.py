@@ -30,6 +30,7 @@ from typing import cast
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from .. import metrics
 from ..domain.keypad import register_failure, split_code
 from ..domain.lifecycle import Status
 from ..domain.protocol import LockerEvent, is_stale
@@ -344,4 +345,5 @@ def _count_failure(deps: Deps, locker_id: str, keypad: LockerItem | None) -> Non
                 until=new_state.attack_until,
                 failures=new_state.failures,
             ).save()
+            metrics.count(metrics.KEYPAD_ATTACKS, lockerId=locker_id)
         return

@@ -13,6 +13,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from .. import metrics
 from ..domain.errors import IllegalTransition
 from ..domain.keypad import split_code
 from ..domain.lifecycle import Status, change_status
@@ -252,6 +253,8 @@ def on_fault(deps: Deps, event: LockerEvent) -> str:
         cmd=event.cmd,
     ).save()
     log.warning("locker %s fault %s on %s", event.locker, event.reason, event.compartment)
+    if event.reason == "forced_open":
+        metrics.count(metrics.FORCED_DOORS, lockerId=event.locker, compartment=event.compartment)
     return f"fault:{event.reason}"
 
 

@@ -16,8 +16,10 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
+from .. import metrics
 from ..domain.errors import InvalidInput
 from ..domain.protocol import CODE_EVENTS, MAX_EVENT_BYTES, LockerEvent, parse_event
+from ..domain.redaction import redact_code_text
 from ..storage.models import LockerEventRecord, LockerItem, ttl_at
 from .audit import audit_entry, locker_subject
 from .deps import Deps
@@ -67,6 +69,8 @@ def handle_locker_event(deps: Deps, locker_id: str, payload: Any) -> str:
         raise
     if event.type != "heartbeat":
         set_outcome(event, outcome)
+    if outcome == "collected":
+        metrics.count(metrics.PICKUPS, lockerId=event.locker, channel="locker")
     return outcome
 
 
@@ -95,7 +99,7 @@ def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None
         type="malformed",
         ts=now,
         received_at=now,
-        payload={"excerpt": text[:256]},
+        payload={"excerpt": redact_code_text(text[:4096])[:256]},
         outcome=why,
         ttl=ttl_at(now // 1000 + KEEP_EVENTS_S),
     ).save()
@@ -150,6 +154,7 @@ def handle_locker_status(deps: Deps, locker_id: str, payload: Any) -> str:
                 condition=LockerItem.item.exists() & same_boot,
             )
             audit_entry(locker_subject(locker_id), f"locker:{locker_id}", "offline", deps.now(), boot=boot).save()
+            metrics.count(metrics.LOCKERS_WENT_OFFLINE, lockerId=locker_id)
     except UpdateError:
         return "ignored"
     if body["state"] == "online":

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 
+from .. import metrics
 from ..domain.phones import mask_phone
 from ..domain.sms import SmsContext, render_sms, segment_count
 from ..ports import PermanentSmsError, RetryableSmsError
@@ -95,6 +96,7 @@ def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, trie
                 ]
             )
             log.warning("sms %s failed permanently: %s", record.template, exc)
+            metrics.count(metrics.SMS_FAILED, template=record.template, status="failed")
             return
         record.update(
             actions=[
@@ -104,6 +106,7 @@ def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, trie
                 NotificationRecord.error.remove(),
             ]
         )
+        metrics.count(metrics.SMS_SENT, template=record.template)
         return
     final = "failed" if (record.attempts or 0) >= MAX_ATTEMPTS else "retrying"
     record.update(
@@ -113,6 +116,7 @@ def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, trie
             NotificationRecord.attempts.set(record.attempts),
         ]
     )
+    metrics.count(metrics.SMS_FAILED, template=record.template, status=final)
 
 
 def retry_pending(deps: Deps) -> int:

@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import NotFound, RequestChanged
 from ..domain.lifecycle import change_status
 from ..storage.models import ContactRecord, RequestRecord, ttl_at
-from .audit import history, request_subject
+from .audit import history, record_staff_event, request_subject
 from .deps import Deps
 from .notify import notifications_of
 from .status_writes import status_actions, status_audit, status_guard
@@ -85,4 +85,11 @@ def request_view(record: RequestRecord, with_history: bool = False) -> dict[str,
     if with_history:
         view["history"] = history(request_subject(record.id))
         view["notifications"] = notifications_of(record.id)
+    return view
+
+
+def open_request(deps: Deps, actor: str, request_id: str) -> dict[str, Any]:
+    """A request's whole record for a clerk (name, masked phone, history); each opening is in the clerk's trail."""
+    view = request_view(load_request(request_id), with_history=True)
+    record_staff_event(deps, actor, "viewed_request", request=request_id)
     return view

@@ -1,4 +1,5 @@
-"""Today's tasks for staff: expired requests to take back, SMS that could not be sent, locker alerts."""
+"""Today's tasks for staff: expired requests to take back, SMS that could not be sent, locker alerts, and
+requests idle so long that their phone will be erased within a week."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from ..domain.lifecycle import Status
 from ..storage.models import NotificationRecord, RequestRecord
 from .deps import Deps
+from .jobs import WARN_BEFORE_DAYS, idle_requests
 from .lockers import list_lockers, locker_view
 from .request_records import request_view
 
@@ -31,4 +33,6 @@ def staff_tasks(deps: Deps) -> dict[str, Any]:
         alerts += [{"lockerId": locker["id"], **alert} for alert in view["alerts"][-20:]]
         if not locker["online"]:
             alerts.append({"lockerId": locker["id"], "action": "offline", "at": locker["lastSeen"], "detail": {}})
-    return {"toRetrieve": expired, "failedSms": failed_sms, "lockerAlerts": alerts}
+    soon = deps.settings.max_phone_days - WARN_BEFORE_DAYS
+    phones = [request_view(r) for r in idle_requests(deps, soon)]
+    return {"toRetrieve": expired, "failedSms": failed_sms, "lockerAlerts": alerts, "phonesToErase": phones}

@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    VersionAttribute,
 )
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -324,6 +325,60 @@ class StaffRecord(_Base):
     password_hash = UnicodeAttribute()
     roles: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute)
     display_name = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(null=True)  # absent: enabled
+    must_change_password = BooleanAttribute(null=True)  # signed in with a temporary password
+    mfa_required = BooleanAttribute(null=True)  # must enrol an authenticator app (the demo accounts need not)
+    totp_secret = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)  # a TOTP code is accepted once
+
+
+class UserSessionIndex(GlobalSecondaryIndex["SessionRecord"]):
+    """A user's sessions and sign-ins in progress, to end them all at once."""
+
+    class Meta:
+        index_name = "user"
+        projection = KeysOnlyProjection()
+
+    username = UnicodeAttribute(hash_key=True)
+
+
+class SessionRecord(_Base):
+    """A staff session (``kind`` session) or a sign-in waiting for a challenge's answer (``kind`` challenge),
+    keyed by the SHA-256 of the random token the client holds; the token itself is never stored."""
+
+    class Meta(_Base.Meta):
+        table_name = "sessions"
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    username = UnicodeAttribute()
+    roles: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    display_name = UnicodeAttribute(null=True)
+    client = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    last_seen = NumberAttribute(null=True)
+    expires_at = NumberAttribute()
+    checked_at = NumberAttribute(null=True)  # the directory was last asked whether the account still stands
+    challenge = UnicodeAttribute(null=True)
+    state = JSONAttribute(null=True)  # the directory's continuation of a sign-in (never sent to the client)
+    secret = UnicodeAttribute(null=True)  # the TOTP secret being enrolled, shown on the enrolment page
+    buckets: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)  # throttle buckets of this sign-in
+    failures = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+    by_user = UserSessionIndex()
+
+
+class SignInAttemptRecord(_Base):
+    """Sign-in throttle buckets (``user#…``, ``addr#…``, ``pair#…``: slot times of tries in the last 15 minutes)
+    and ``known#…`` marks (the user signed in from this address before)."""
+
+    class Meta(_Base.Meta):
+        table_name = "sign-in-attempts"
+
+    key = UnicodeAttribute(hash_key=True)
+    slots: ListAttribute[Any] = ListAttribute(of=NumberAttribute, null=True)
+    version = VersionAttribute()
+    ttl = TTLAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[_Base], ...] = (
@@ -338,6 +393,8 @@ ALL_MODELS: tuple[type[_Base], ...] = (
     CounterRecord,
     StaffRecord,
     VerificationRecord,
+    SessionRecord,
+    SignInAttemptRecord,
 )
 _BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
 

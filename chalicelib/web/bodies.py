@@ -4,7 +4,9 @@ publishes them. ``EMPTY`` is for routes that take no field: it refuses any."""
 from __future__ import annotations
 
 from ..domain.compartments import SIZES
+from ..domain.signin import CHALLENGES, PASSWORD_MAX, PASSWORD_MIN
 from ..services.lockers import COMPARTMENT_RE, ID_RE, MAX_COMPARTMENTS
+from ..services.staff_accounts import USERNAME_RE
 from .schema import Body, Field
 
 NON_BLANK = r"\S"
@@ -12,7 +14,41 @@ EMPTY = Body()
 
 LOGIN = Body(
     Field("username", str, required=True, min_length=1, max_length=128),
-    Field("password", str, required=True, min_length=1, max_length=256),
+    Field("password", str, required=True, min_length=1, max_length=PASSWORD_MAX),
+)
+
+CHALLENGE = Body(
+    Field("session", str, required=True, max_length=128, description="The `session` of the previous answer"),
+    Field("challenge", str, required=True, enum=CHALLENGES, description="The challenge being answered"),
+    Field("newPassword", str, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, description="NEW_PASSWORD_REQUIRED"),
+    Field("code", str, pattern=r"^[0-9]{6}$", description="MFA_SETUP, SOFTWARE_TOKEN_MFA: the authenticator's code"),
+)
+
+PASSWORD_CHANGE = Body(
+    Field("currentPassword", str, required=True, min_length=1, max_length=PASSWORD_MAX),
+    Field("newPassword", str, required=True, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX),
+)
+
+STAFF_ROLES_DESCRIPTION = 'One or more of "clerk", "admin"'
+
+NEW_STAFF = Body(
+    Field("username", str, required=True, pattern=f"^{USERNAME_RE.pattern}$"),
+    Field(
+        "temporaryPassword",
+        str,
+        required=True,
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        description="Changed at first sign-in",
+    ),
+    Field("roles", list, required=True, description=STAFF_ROLES_DESCRIPTION),
+    Field("displayName", str, max_length=200),
+)
+
+STAFF_ENABLED = Body(Field("enabled", bool, required=True, description="false ends the account's sessions at once"))
+
+STAFF_ROLES = Body(
+    Field("roles", list, required=True, description=f"{STAFF_ROLES_DESCRIPTION}; removing one ends the sessions")
 )
 
 COMPARTMENT = Body(

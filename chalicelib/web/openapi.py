@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.signin import CHALLENGES
 from . import bodies
 from .schema import Body
 
@@ -122,6 +123,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "Role missing",
         404: "Not found",
         409: "Conflict with the current state",
+        429: "Too many failed tries: wait Retry-After seconds",
         503: "A dependency is down",
     }
     return {str(c): {"description": text[c], **_json({"$ref": "#/components/schemas/Error"})} for c in codes}
@@ -174,20 +176,86 @@ JOB_REPORT = {
 }
 
 
+TOKEN = _obj(["token"], token={"type": "string"})
+SIGN_IN = {
+    "oneOf": [
+        TOKEN,
+        _obj(
+            ["challenge", "session"],
+            challenge={"type": "string", "enum": list(CHALLENGES)},
+            session={"type": "string", "description": "Send it back to /api/auth/challenge"},
+            secretCode={"type": "string", "description": "MFA_SETUP: the TOTP secret to enrol"},
+            otpauthUri={"type": "string", "description": "MFA_SETUP: the same as an otpauth:// URI (for a QR)"},
+        ),
+    ]
+}
+ACCOUNT = {"type": "object", "required": ["username"], "properties": {"username": {"type": "string"}}}
+
+
+def auth_paths() -> dict[str, Any]:
+    """Sign-in, its challenges, sign-out, password change and the admin's staff accounts."""
+    user = _path("username")
+    return {
+        "/api/auth/login": {
+            "post": _op(
+                "Sign in: a token, or a challenge", (200, SIGN_IN), (400, 401, 429, 503), bodies.LOGIN, secured=False
+            )
+        },
+        "/api/auth/challenge": {
+            "post": _op(
+                "Answer a sign-in challenge: a token, or the next challenge",
+                (200, SIGN_IN),
+                (400, 401, 429, 503),
+                bodies.CHALLENGE,
+                secured=False,
+            )
+        },
+        "/api/auth/logout": {
+            "post": {
+                "summary": "Sign out: the token answers 401 from now on",
+                "responses": {"204": {"description": "Signed out"}, **_errors(400, 401, 503)},
+            }
+        },
+        "/api/auth/password": {
+            "post": _op(
+                "Change one's password: every session of the account ends; a new token",
+                (200, TOKEN),
+                (400, 401, 429, 503),
+                bodies.PASSWORD_CHANGE,
+            )
+        },
+        "/api/staff": {
+            "post": _op(
+                "Create a staff account with a temporary password", (201, ACCOUNT), (*STAFF, 409), bodies.NEW_STAFF
+            )
+        },
+        "/api/staff/{username}/enabled": {
+            "post": _op(
+                "Disable (its sessions end) or enable an account",
+                (200, ACCOUNT),
+                (*STAFF, 404, 409),
+                bodies.STAFF_ENABLED,
+                [user],
+            )
+        },
+        "/api/staff/{username}/roles": {
+            "post": _op(
+                "Set an account's roles (removing one ends its sessions)",
+                (200, ACCOUNT),
+                (*STAFF, 404, 409),
+                bodies.STAFF_ROLES,
+                [user],
+            )
+        },
+    }
+
+
 def openapi_document(server: str = "/") -> dict[str, Any]:
     rid, lid, cid = _path("request_id"), _path("locker_id"), _path("compartment")
     request_action = _op("Change the request's status", (200, REQUEST), (*STAFF, 404, 409), bodies.EMPTY, [rid])
     paths: dict[str, Any] = {
         "/api/health": {"get": _op("Dependencies' state", (200, {"type": "object"}), (503,), secured=False)},
-        "/api/auth/login": {
-            "post": _op(
-                "Sign in",
-                (200, _obj(["token"], token={"type": "string"})),
-                (400, 401, 503),
-                bodies.LOGIN,
-                secured=False,
-            )
-        },
+        **auth_paths(),
         "/api/lockers": {
             "get": _op("Lockers", (200, _obj(["lockers"], lockers={"type": "array", "items": LOCKER})), STAFF),
             "post": _op(
@@ -303,6 +371,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                         ["toRetrieve", "failedSms", "lockerAlerts"],
                         toRetrieve={"type": "array"},
                         failedSms={"type": "array"},
+                        phonesToErase={"type": "array"},
                         lockerAlerts={"type": "array"},
                     ),
                 ),
@@ -339,10 +408,12 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "ePS2 staff API",
-            "version": "1.1.0",
+            "version": "1.2.0",
             "description": "Document pickup from the city hall's smart locker (Primăria Sectorului 2). "
             "1.1.0: smsConsent and lockerConsent are required in POST /api/requests (breaking); "
-            "held compartments can be listed and freed; every other change is an addition.",
+            "held compartments can be listed and freed; every other change is an addition. "
+            "1.2.0: sign-in may answer a challenge (new password, authenticator enrolment, 6-digit code) "
+            "instead of a token; sign-out, password change and staff accounts; 429 after failed sign-ins.",
         },
         "servers": [{"url": server}],
         "security": [{"bearer": []}],

@@ -1,21 +1,37 @@
-"""Jinja2 rendering of citizen pages (Romanian first, English on ``?lang=en``) and the QR as inline SVG."""
+"""Jinja2 rendering of citizen pages (Romanian first, English on ``?lang=en``) and the QR as inline SVG.
+
+Pages are built from GOV.UK Frontend's components (the ``govuk_frontend_jinja`` macros, a run-time
+dependency) over the stylesheets in templates/static, which templates name with ``asset()`` under a
+fingerprinted file name, so they can be cached for a year.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import segno
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
 from ..domain.sms import BUCHAREST
 
 # On Lambda the build copies templates/ into the package root (vendor/templates); locally it is beside app.py.
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE_DIR = os.path.join(_ROOT, "templates")
-_env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
+STATIC_DIR = os.path.join(TEMPLATE_DIR, "static")
+_env = Environment(
+    loader=ChoiceLoader(
+        [
+            FileSystemLoader(TEMPLATE_DIR),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    ),
+    autoescape=select_autoescape(["html"]),
+)
 
 
 def _datetime(ms: int | float | None) -> str:
@@ -26,10 +42,18 @@ def _datetime(ms: int | float | None) -> str:
 
 _env.filters["datetime"] = _datetime
 
+
+def content_security_policy(script_extra: str = "") -> str:
+    script = f"'self' {script_extra}".strip()
+    return (
+        f"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src {script}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
 SECURITY_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "Content-Security-Policy": content_security_policy(),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
@@ -37,15 +61,51 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
 }
 
 
-_STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "staff.js": "text/javascript; charset=utf-8"}
+# The static site's pages (S3 and CloudFront, or the local single origin): indexable, and Pagefind's
+# search needs WebAssembly, so script-src adds 'wasm-unsafe-eval' and nothing else.
+STATIC_SITE_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": content_security_policy("'wasm-unsafe-eval'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+@lru_cache(maxsize=1)
+def static_files() -> dict[str, str]:
+    """Every servable file under templates/static, by its fingerprinted name (``site.<sha256:10>.css``)."""
+    files = {}
+    for name in sorted(os.listdir(STATIC_DIR)):
+        stem, extension = os.path.splitext(name)
+        if extension in _STATIC_TYPES:
+            with open(os.path.join(STATIC_DIR, name), "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()[:10]
+            files[f"{stem}.{digest}{extension}"] = name
+    return files
+
+
+def asset(name: str) -> str:
+    """The URL of ``name`` (a file under templates/static) under its fingerprinted name."""
+    return "/static/" + next(fingerprinted for fingerprinted, plain in static_files().items() if plain == name)
 
 
 def static_asset(name: str) -> tuple[str, str] | None:
-    """The content and type of a file under templates/static, or None when it is not one we serve."""
-    if name not in _STATIC_TYPES:
+    """The content and type of a file under templates/static (by its plain or fingerprinted name), or None."""
+    files = static_files()
+    plain = files.get(name) or (name if name in files.values() else None)
+    if plain is None:
         return None
-    with open(os.path.join(TEMPLATE_DIR, "static", name), encoding="utf-8") as handle:
-        return handle.read(), _STATIC_TYPES[name]
+    with open(os.path.join(STATIC_DIR, plain), encoding="utf-8") as handle:
+        return handle.read(), _STATIC_TYPES[os.path.splitext(plain)[1]]
+
+
+def localized(path: str, lang: str) -> str:
+    """A static-site path in ``lang``: Romanian at the root, English under /en/ (same paths)."""
+    return "/en" + path if lang == "en" else path
+
+
+_env.globals.update(asset=asset, localized=localized)
 
 
 def language(query: Any) -> str:
@@ -66,7 +126,7 @@ def qr_code(content: str) -> segno.QRCode:
     return segno.make(content, error="l", boost_error=True, micro=False)
 
 
-def qr_svg(content: str) -> str:
+def qr_svg(content: str, title: str = "Cod QR pentru ridicarea documentelor") -> str:
     """The QR as inline SVG that scales as a whole: a ``viewBox`` and no fixed size, so CSS shrinks the
     drawing with its quiet zone instead of clipping it; black on white whatever the page's colour scheme."""
     buffer = io.BytesIO()
@@ -81,6 +141,6 @@ def qr_svg(content: str) -> str:
         xmldecl=False,
         svgns=True,
         svgclass="qr-code",
-        title="Cod QR pentru ridicarea documentelor",
+        title=title,
     )
     return buffer.getvalue().decode()

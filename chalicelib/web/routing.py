@@ -22,6 +22,7 @@ from pynamodb.exceptions import PynamoDBConnectionError, PynamoDBException
 from ..domain.errors import DependencyDown, DomainError, NotFound
 from ..services import auth
 from ..wiring import get_deps
+from .client import client_address
 from .pages import SECURITY_HEADERS, language, render
 from .schema import Body
 
@@ -148,3 +149,11 @@ class Routes:
     def body(self, description: Body) -> dict[str, Any]:
         """The current request's JSON body, checked against ``description``."""
         return description.parse(self.request.raw_body)
+
+    def bearer(self) -> str | None:
+        """The current request's bearer token (a staff session's)."""
+        return bearer_token(self.request.headers)
+
+    def client(self) -> str:
+        """The caller's address, for the sign-in throttle and the audit trail."""
+        return client_address(self.request)

@@ -6,26 +6,24 @@ session; every route checks the role; errors are Romanian (English on ?lang=en).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from ..domain.errors import Forbidden, InvalidInput, Unauthorized
 from ..domain.lifecycle import Status, label_ro
 from ..services import auth, deposit, desk, lockers, request_records, tasks
 from ..services.deps import Deps
 from ..wiring import get_deps
 from .pages import SECURITY_HEADERS, language, render
 from .routing import answer_error, check_path_ids
-from .session import clear_cookie, cookie_value, csrf_token, csrf_valid, form_fields, session_token, set_cookie
+from .session import csrf_token, csrf_valid, form_fields, session_token
 from .staff_text import state_text, text
 
 staff = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
-LOGIN_COOKIE = "eps2_login"
 
 
 def _lang() -> str:
@@ -50,15 +48,18 @@ def _label(lang: str) -> Callable[[str], str]:
     return lambda status: status.replace("_", " ") if lang == "en" else label_ro(status)
 
 
-def _redirect(location: str, cookie: str | None = None) -> Response:
+def _redirect(location: str, cookie: str | list[str] | None = None) -> Response:
     headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store"}
     if cookie:
         headers["Set-Cookie"] = cookie
     return Response("", status_code=303, headers=headers)
 
 
-def console(role: str = "clerk", form: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Authenticate from the cookie, check the role and, for forms, the CSRF token; errors become pages."""
+def console(
+    role: str = "clerk", form: bool = False, touch: bool = True
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Authenticate from the cookie, check the role and, for forms, the CSRF token; errors become pages.
+    ``touch=False`` for what a page fetches by itself: it does not keep an unattended session alive."""
 
     def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
         @wraps(view)
@@ -67,7 +68,7 @@ def console(role: str = "clerk", form: bool = False) -> Callable[[Callable[..., 
             token = session_token(request.headers.get("cookie"))
             deps = get_deps()
             try:
-                identity = auth.verify_token(deps, token)
+                identity = auth.verify_token(deps, token, touch=touch)
             except Unauthorized:
                 return _redirect("/staff/login")
             try:
@@ -93,35 +94,6 @@ def console(role: str = "clerk", form: bool = False) -> Callable[[Callable[..., 
         return wrapper
 
     return decorator
-
-
-@staff.route("/staff/login", methods=["GET"])
-def login_form() -> Response:
-    nonce = secrets.token_urlsafe(16)
-    cookie = f"{LOGIN_COOKIE}={nonce}; Path=/staff/login; HttpOnly; Secure; SameSite=Strict; Max-Age=900"
-    return _page("staff/login.html", headers={"Set-Cookie": cookie}, csrf=nonce, error=None)
-
-
-@staff.route("/staff/login", methods=["POST"], content_types=FORM)
-def login() -> Response:
-    fields = form_fields(staff.current_request.raw_body)
-    expected = cookie_value(staff.current_request.headers.get("cookie"), LOGIN_COOKIE)
-    deps = get_deps()
-    try:
-        if not expected or not secrets.compare_digest(expected, fields.get("csrf", "")):
-            raise Forbidden("Formularul a expirat; reîncărcați pagina.", "invalid CSRF token")
-        token = auth.login(deps, fields.get("username", ""), fields.get("password", ""))
-    except DomainError as error:
-        return answer_error(
-            error, lambda known: _page("staff/login.html", status=known.http_status, csrf=expected or "", error=known)
-        )
-    return _redirect("/staff", set_cookie(token, deps.settings.session_minutes * 60))
-
-
-@staff.route("/staff/logout", methods=["POST"], content_types=FORM)
-@console(form=True)
-def logout(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
-    return _redirect("/staff/login", clear_cookie())
 
 
 @staff.route("/staff", methods=["GET"])
@@ -180,7 +152,7 @@ def register(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Res
 @staff.route("/staff/requests/{request_id}", methods=["GET"])
 @console()
 def request_page(deps: Deps, context: dict[str, Any], fields: dict[str, str], request_id: str) -> Response:
-    view = request_records.request_view(request_records.load_request(request_id), with_history=True)
+    view = request_records.open_request(deps, context["me"].username, request_id)
     opened = dict(staff.current_request.query_params or {}).get("opened")
     return _page("staff/request.html", request=view, opened=opened, lockers=lockers.list_lockers(deps), **context)
 
@@ -233,7 +205,7 @@ def locker_page(deps: Deps, context: dict[str, Any], fields: dict[str, str], loc
 
 
 @staff.route("/staff/lockers/{locker_id}/grid", methods=["GET"])
-@console()
+@console(touch=False)
 def locker_grid(deps: Deps, context: dict[str, Any], fields: dict[str, str], locker_id: str) -> Response:
     """The compartments alone, for the page's periodic refresh (progressive enhancement)."""
     return _page("staff/locker_grid.html", locker=lockers.locker_view(deps, locker_id, with_alerts=True), **context)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from chalicelib.web.pages import STATIC_SITE_HEADERS
+from devstack.stack import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -44,3 +50,47 @@ def shot() -> object:
         return path
 
     return take
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """``build/site`` as the origin serves it: the static site's headers, and its 404 page (English under /en/)."""
+
+    def end_headers(self) -> None:
+        for name, value in STATIC_SITE_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / ("en/404.html" if self.path.startswith("/en/") else "404.html")
+        if code != 404 or not page.exists():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The static site, built from the catalogue by `make site`'s builder and served by Python's http.server
+    on a free port (the local single origin, with the API behind it, comes later); yields its base URL."""
+    from infra.build_site import build
+
+    root = tmp_path_factory.mktemp("site")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    build(root, base_url=base_url)
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(_SiteHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -132,3 +132,9 @@ def test_a_ready_request_can_be_sent_to_the_counter_when_the_locker_cannot_be_us
     assert moved.status == 200 and moved["channel"] == "counter"
     message = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722000666"])[0]
     assert "Registratura" in message["body"]
+
+
+def test_answers_with_personal_data_are_never_cached(clerk):
+    created = register(clerk)
+    reply = clerk.get(f"/api/requests/{created['id']}")
+    assert reply.status == 200 and reply.headers["Cache-Control"] == "no-store"

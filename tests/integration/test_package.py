@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.storage import models
+from tests.support.template import resources_of, unscoped_statements
+
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("awscrt", "awsiot", "moto", "paho", "pytest", "playwright", "chalice/cli", "devstack", "tests", "iot/")
 
@@ -40,7 +43,7 @@ def test_template_has_tables_rule_policy_and_user_pool(package: Path):
     assert "ErrorAction" in rule
     assert resources["LockerEventsFailureDestination"]["Properties"]["DestinationConfig"]["OnFailure"]
     tables = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
-    assert len(tables) == 11
+    assert len(tables) == len(models._BASE_NAMES)
     for table in tables:
         props = table["Properties"]
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
@@ -49,6 +52,18 @@ def test_template_has_tables_rule_policy_and_user_pool(package: Path):
     assert resources["StaffUserPool"]["Type"] == "AWS::Cognito::UserPool"
     policy = json.dumps(resources["LockerPolicy"]["Properties"]["PolicyDocument"])
     assert "${!iot:Connection.Thing.ThingName}" in policy and "/cmd" in policy
+
+
+def test_the_merged_template_scopes_every_function_role_and_wires_every_alarm(package: Path):
+    """Chalice writes the roles from the policy file; the merge must replace them with the scoped ones."""
+    template = json.loads((package / "sam.json").read_text())
+    roles = resources_of(template, "AWS::IAM::Role")
+    assert {"ApiHandlerRole", "ScheduledJobRole", "LockerEventsRole", "DeadLetterForwarderRole"} <= set(roles)
+    assert unscoped_statements(template) == []
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 14
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}] for a in alarms.values())
+    assert set(template["Parameters"]) >= {"AlarmEmail", "SmsMonthlySpendLimit"}
 
 
 def test_cfn_lint_accepts_the_template(package: Path):

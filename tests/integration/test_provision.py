@@ -1,4 +1,4 @@
-"""Provisioning against the local AWS emulator: thing, certificate from a CSR, a policy for its own topics."""
+"""Provisioning against the local AWS emulator: thing, certificate from a CSR, the template's locker policy."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from infra.build_template import build
 from iot.config import parse_config
+from iot.policy import policy_name
 from iot.provision import main
+from tests.support.template import REGION, resolve
 
 
 def make_csr(locker_id: str) -> str:
@@ -25,26 +28,30 @@ def make_csr(locker_id: str) -> str:
     return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
+def provision_args(stack, tmp_path, locker_id: str, stage: str) -> list[str]:
+    (tmp_path / "locker.csr").write_text(make_csr(locker_id))
+    return [
+        locker_id,
+        "--csr",
+        str(tmp_path / "locker.csr"),
+        "--out",
+        str(tmp_path / "out"),
+        "--public-key",
+        f"k1={stack.secrets['signing_public_key']}",
+        "--compartments",
+        "A01,A02",
+        "--endpoint-url",
+        stack.aws_endpoint,
+        "--region",
+        REGION,
+        "--stage",
+        stage,
+    ]
+
+
 def test_provisioning_creates_thing_certificate_and_a_policy_for_its_own_topics(stack, tmp_path):
-    (tmp_path / "locker.csr").write_text(make_csr("ps2-test-77"))
     out = tmp_path / "out"
-    code = main(
-        [
-            "ps2-test-77",
-            "--csr",
-            str(tmp_path / "locker.csr"),
-            "--out",
-            str(out),
-            "--public-key",
-            f"k1={stack.secrets['signing_public_key']}",
-            "--compartments",
-            "A01,A02",
-            "--endpoint-url",
-            stack.aws_endpoint,
-            "--region",
-            "eu-central-1",
-        ]
-    )
+    code = main(provision_args(stack, tmp_path, "ps2-test-77", "prod"))
     assert code == 0
     iot = boto3.client("iot", endpoint_url=stack.aws_endpoint, region_name="eu-central-1")
     assert iot.describe_thing(thingName="ps2-test-77")["thingName"] == "ps2-test-77"
@@ -52,6 +59,10 @@ def test_provisioning_creates_thing_certificate_and_a_policy_for_its_own_topics(
     assert len(principals) == 1
     policies = iot.list_attached_policies(target=principals[0])["policies"]
     document = json.loads(iot.get_policy(policyName=policies[0]["policyName"])["policyDocument"])
+    # The very policy the stage's template deploys: same name, same document once CloudFormation renders it.
+    deployed = build("prod")["Resources"]["LockerPolicy"]["Properties"]
+    assert [p["policyName"] for p in policies] == [deployed["PolicyName"]] == [policy_name("prod")]
+    assert document == resolve(deployed["PolicyDocument"])
     by_action: dict[str, list[str]] = {}
     for statement in document["Statement"]:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -73,7 +84,17 @@ def test_provisioning_creates_thing_certificate_and_a_policy_for_its_own_topics(
     assert "*" not in json.dumps(document)
     config_text = (out / "locker.toml").read_text()
     assert tomllib.loads(config_text)["locker_id"] == "ps2-test-77"
+    assert tomllib.loads(config_text)["topic_prefix"] == "eps2/lockers"  # the stage's, so the agent follows it
     assert "BEGIN CERTIFICATE" in (out / "certificate.pem").read_text()
+
+
+def test_a_stage_policy_that_differs_from_the_template_s_is_not_attached(stack, tmp_path, capsys):
+    iot = boto3.client("iot", endpoint_url=stack.aws_endpoint, region_name=REGION)
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iot:*", "Resource": "*"}]}
+    iot.create_policy(policyName=policy_name("dev"), policyDocument=json.dumps(wide))
+    assert main(provision_args(stack, tmp_path, "ps2-test-78", "dev")) == 1
+    assert "differs" in capsys.readouterr().err
+    assert "ps2-test-78" not in [t["thingName"] for t in iot.list_things()["things"]]
 
 
 def test_bad_agent_config_is_refused_with_a_clear_message(tmp_path):
