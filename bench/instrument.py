@@ -78,6 +78,20 @@ class DynamoMeter:
     def _before(self, context: dict[str, Any], **_: Any) -> None:
         context["eps2_started"] = time.perf_counter()
 
+    intervals: list[tuple[float, float]] = field(default_factory=list)  # every call's (start, end), all threads
+
+    def round_trips_between(self, start: float, end: float) -> tuple[int, float]:
+        """Sequential round trips in [start, end]: overlapping calls count once. Returns (count, seconds)."""
+        with self._lock:
+            spans = sorted((a, b) for a, b in self.intervals if a >= start and b <= end)
+        merged: list[list[float]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return len(merged), sum(b - a for a, b in merged)
+
     def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         elapsed = time.perf_counter() - context.get("eps2_started", time.perf_counter())
         consumed = parsed.get("ConsumedCapacity") or []
@@ -85,6 +99,9 @@ class DynamoMeter:
             consumed = [consumed]
         units = sum(float(c.get("CapacityUnits", 0)) for c in consumed)
         with self._lock:
+            self.intervals.append((context.get("eps2_started", time.perf_counter() - elapsed), time.perf_counter()))
+            if len(self.intervals) > 200_000:
+                del self.intervals[:100_000]
             self.calls[model.name] += 1
             self.capacity[model.name] += units
             self.seconds += elapsed

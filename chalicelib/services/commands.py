@@ -14,10 +14,14 @@ log = logging.getLogger(__name__)
 KEEP_COMMANDS_S = 90 * 86_400
 
 
-def build_unlock(deps: Deps, locker: str, compartment: str, purpose: str, re: str | None = None) -> dict[str, Any]:
+def build_unlock(
+    deps: Deps, locker: str, compartment: str, purpose: str, re: str | None = None, command_id: str | None = None
+) -> dict[str, Any]:
     message = unlock_command(
         locker, compartment, purpose, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid, re
     )
+    if command_id:
+        message["id"] = command_id  # chosen before the claim, so the claim names the unlock it publishes
     message["sig"] = deps.signer.sign(message)
     return message
 

@@ -48,9 +48,10 @@ def token_key(deps: Deps, token: str) -> str:
     return f"qr#{keyed_hash(deps.pepper, 'qr', token)}"
 
 
-def phone_digits_key(deps: Deps, request_id: str, digits: str) -> str:
-    """Keyed hash of the phone's last four digits, bound to the request (checked when a keypad is under attack)."""
-    return keyed_hash(deps.pepper, "phone4", f"{request_id}:{digits}")
+def phone_digits_key(deps: Deps, pin_code_key: str, digits: str) -> str:
+    """Keyed hash of the phone's last four digits, bound to the PIN's credential key (derived from the code
+    itself), so the locker's single conditional claim can check them (when a keypad is under attack)."""
+    return keyed_hash(deps.pepper, "phone4", f"{pin_code_key}:{digits}")
 
 
 def issue_codes(
@@ -77,7 +78,7 @@ def issue_codes(
         pin = new_pin()
         pkey = pin_key(deps, locker_id, pin)
         record = _credential(pkey, request_id, locker_id, compartment, expires_at, tkey, deposit_cmd, nonce)
-        record.phone_digits = phone_digits_key(deps, request_id, digits) if digits else None
+        record.phone_digits = phone_digits_key(deps, pkey, digits) if digits else None
         record.verifier = pin_verifier(pin, digits, deps.settings.offline_pin_kdf_n)
         try:
             record.save(condition=CredentialRecord.code_key.does_not_exist())

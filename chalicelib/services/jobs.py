@@ -17,6 +17,7 @@ from ..storage.models import CommandRecord, ContactRecord, CounterRecord, Reques
 from .audit import audit_entry, locker_subject, request_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
+from .locker_codes import reconcile_unconfirmed_claims
 from .locker_doors import undo_command
 from .notify import notify, retry_pending, sms_context
 from .operations import measure_operations
@@ -24,6 +25,7 @@ from .status_writes import status_actions, status_audit, status_guard
 
 log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
+UNCONFIRMED_AFTER_MS = 10 * 60_000  # a claim with no bookkeeping and no door event this long: codes back
 DAY_MS = 86_400_000
 
 
@@ -32,6 +34,7 @@ def run_scheduled_job(deps: Deps) -> dict[str, int]:
         "reminders": send_reminders(deps),
         "expired": expire_overdue(deps),
         "timed_out_commands": time_out_commands(deps),
+        "unconfirmed_claims": reconcile_unconfirmed_claims(deps, UNCONFIRMED_AFTER_MS),
         "sms_retried": retry_pending(deps),
         "phones_erased": erase_phones(deps),
         "idle_phones_erased": erase_idle_phones(deps),

@@ -24,6 +24,7 @@ from .commands import send_pin_verifier
 from .credentials import discard_codes, issue_codes, pin_key, token_key
 from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
+from .locker_codes import recover_unrecorded_unlock
 from .lockers import compartment_key
 from .notify import current_contact, notify, notify_pickup, sms_context
 from .request_records import close_actions, load_request, schedule_contact_erasure
@@ -64,7 +65,10 @@ def _on_door(deps: Deps, event: LockerEvent) -> str:
     try:
         command = CommandRecord.get(event.cmd)
     except CommandRecord.DoesNotExist:
-        return "unknown_command"
+        recovered = recover_unrecorded_unlock(deps, event.locker, event.compartment, event.cmd)
+        if recovered is None:
+            return "unknown_command"
+        command = recovered
     if command.locker_id != event.locker or command.compartment != event.compartment or not command.request_id:
         return "door_state"
     if command.purpose == "service":  # staff freeing a compartment held by a closed request

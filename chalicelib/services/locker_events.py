@@ -13,22 +13,22 @@ import logging
 import uuid
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from .. import metrics
 from ..domain.errors import InvalidInput
-from ..domain.protocol import MAX_EVENT_BYTES, LockerEvent, parse_event
+from ..domain.protocol import CODE_EVENTS, MAX_EVENT_BYTES, LockerEvent, parse_event
 from ..domain.redaction import redact_code_text
 from ..storage.models import LockerEventRecord, LockerItem, ttl_at
 from .audit import audit_entry, locker_subject
 from .deps import Deps
+from .event_records import KEEP_EVENTS_S, claim_event, forget, set_outcome
 from .locker_codes import on_code
 from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
 from .lockers import META, push_revocations
 
 log = logging.getLogger(__name__)
-KEEP_EVENTS_S = 365 * 86_400
 MAX_CLOCK_OFFSET_MS = 7 * 86_400_000  # a larger reported offset is nonsense; the event ts is then taken as is
 
 
@@ -57,24 +57,24 @@ def handle_locker_event(deps: Deps, locker_id: str, payload: Any) -> str:
     except InvalidInput as error:
         record_malformed(deps, locker_id, payload, error.message_en)
         return "malformed"
-    if not _claim(deps, event):
+    if event.type in CODE_EVENTS:
+        return on_code(deps, event)  # claims the event itself, at the same time as the code (one round trip)
+    if not claim_event(deps, event):
         return "duplicate"
     try:
         outcome = _dispatch(deps, event)
     except Exception:
         log.exception("event %s from %s failed", event.type, locker_id)
-        _forget(event)  # let the at-least-once delivery try again
+        forget(event)  # let the at-least-once delivery try again
         raise
-    if event.type not in ("scan", "pin", "heartbeat"):
-        _set_outcome(event, outcome)
+    if event.type != "heartbeat":
+        set_outcome(event, outcome)
     if outcome == "collected":
         metrics.count(metrics.PICKUPS, lockerId=event.locker, channel="locker")
     return outcome
 
 
 def _dispatch(deps: Deps, event: LockerEvent) -> str:
-    if event.type in ("scan", "pin"):
-        return on_code(deps, event)
     if event.type in ("door_opened", "door_closed"):
         return on_door(deps, event)
     if event.type == "ack":
@@ -84,43 +84,6 @@ def _dispatch(deps: Deps, event: LockerEvent) -> str:
     if event.type == "heartbeat":
         return on_heartbeat(deps, event)
     return on_offline_pickup(deps, event)
-
-
-def _claim(deps: Deps, event: LockerEvent) -> bool:
-    record = LockerEventRecord(
-        locker_id=event.locker,
-        event_id=event.id,
-        type=event.type,
-        ts=event.ts,
-        received_at=deps.now(),
-        payload=_redacted(event.raw or {}),
-        ttl=ttl_at(deps.now() // 1000 + KEEP_EVENTS_S),
-    )
-    try:
-        record.save(condition=LockerEventRecord.event_id.does_not_exist())
-    except PutError as error:
-        if _conditional(error):
-            return False
-        raise
-    return True
-
-
-def _redacted(raw: dict[str, Any]) -> dict[str, Any]:
-    """Codes are secrets: the audit keeps only that one was typed or scanned."""
-    return {k: ("<redacted>" if k == "code" else v) for k, v in raw.items()}
-
-
-def _forget(event: LockerEvent) -> None:
-    try:
-        LockerEventRecord(locker_id=event.locker, event_id=event.id).delete()
-    except DeleteError:
-        log.warning("could not release event %s; its redelivery will be taken as a duplicate", event.id)
-
-
-def _set_outcome(event: LockerEvent, outcome: str) -> None:
-    LockerEventRecord(locker_id=event.locker, event_id=event.id).update(
-        actions=[LockerEventRecord.outcome.set(outcome)]
-    )
 
 
 def _conditional(error: Exception) -> bool:

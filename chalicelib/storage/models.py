@@ -165,6 +165,17 @@ class LockerItem(_Base):
     by_kind = LockerListIndex()
 
 
+class UnconfirmedClaimIndex(GlobalSecondaryIndex["CredentialRecord"]):
+    """Sparse: codes claimed at the locker whose bookkeeping has not been written yet, for the job."""
+
+    class Meta:
+        index_name = "unconfirmed"
+        projection = AllProjection()
+
+    unconfirmed = UnicodeAttribute(hash_key=True)
+    used_at = NumberAttribute(range_key=True)
+
+
 class CredentialRecord(_Base):
     """A pickup code by its keyed hash: ``pin#<locker>#<hmac>`` or ``qr#<hmac>``."""
 
@@ -184,7 +195,11 @@ class CredentialRecord(_Base):
     deposit_cmd = UnicodeAttribute(null=True)  # the deposit this code's compartment content came from
     phone_digits = UnicodeAttribute(null=True)  # keyed hash of the last 4 phone digits (PIN credential)
     verifier = JSONAttribute(null=True)  # the offline PIN verifier sent to the locker (PIN credential)
+    claimed_cmd = UnicodeAttribute(null=True)  # the unlock this code's claim published
+    claimed_event = UnicodeAttribute(null=True)  # the locker event that claimed it
+    unconfirmed = UnicodeAttribute(null=True)  # "1" from the claim until its bookkeeping is written
     ttl = TTLAttribute(null=True)
+    by_unconfirmed = UnconfirmedClaimIndex()
 
 
 class LockerEventRecord(_Base):

@@ -1,0 +1,81 @@
+# ruff: noqa: F811  (the clock-driven fixtures are imported from test_services_with_clock)
+"""Scan to unlock in one round trip: the claim guards the door, and a crash between the publish and the
+bookkeeping is reconciled by the door events, or by the scheduled job when the door never opened."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib.services import locker_codes
+from chalicelib.services.audit import history, request_subject
+from chalicelib.services.jobs import run_scheduled_job
+from chalicelib.services.request_records import load_request
+from tests.conftest import outbox
+from tests.integration.test_services_with_clock import deps, event, in_locker, locker  # noqa: F401
+
+
+class Crash(BaseException):
+    """The Lambda dying right after the publish (not an Exception: nothing may catch it)."""
+
+
+def pin_of(stack, phone: str) -> str:
+    body = [m for m in outbox(stack) if m["to"] == "+40" + phone.replace(" ", "")[1:]][-1]["body"]
+    return re.search(r"PIN (\d{8})", body).group(1)
+
+
+@pytest.fixture()
+def crash_after_publish(monkeypatch):
+    def crash(*args, **kwargs):
+        raise Crash()
+
+    monkeypatch.setattr(locker_codes, "_confirm", crash)
+
+
+def test_a_crash_after_the_publish_is_reconciled_by_the_door_events(
+    stack, deps, locker, crash_after_publish, monkeypatch
+):
+    record = in_locker(deps, locker, "0722 559 001")
+    with pytest.raises(Crash):
+        event(deps, locker.locker_id, "pin", code=pin_of(stack, "0722 559 001"))
+    unlock = locker.next_command()
+    assert unlock["type"] == "unlock" and load_request(record.id).pickup_cmd is None  # no bookkeeping yet
+    monkeypatch.undo()  # a new Lambda handles the door events
+    event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=unlock["id"])
+    assert event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=unlock["id"]) == (
+        "collected"
+    )
+    actions = [h["action"] for h in history(request_subject(record.id))]
+    assert "pickup_unlock" in actions and "collect_from_locker" in actions
+
+
+def test_a_crash_before_the_door_opened_gives_the_codes_back_after_ten_minutes(
+    stack, deps, locker, crash_after_publish, monkeypatch
+):
+    record = in_locker(deps, locker, "0722 559 002")
+    pin = pin_of(stack, "0722 559 002")
+    with pytest.raises(Crash):
+        event(deps, locker.locker_id, "pin", code=pin)
+    locker.next_command()  # the locker never opened the door
+    monkeypatch.undo()
+    assert event(deps, locker.locker_id, "pin", code=pin) == "reject:used"
+    locker.next_command()
+    deps.clock.advance(11 * 60_000)
+    assert run_scheduled_job(deps)["unconfirmed_claims"] >= 1
+    assert event(deps, locker.locker_id, "pin", code=pin) == "unlock"
+    assert load_request(record.id).status == "in_locker"
+
+
+def test_another_event_with_a_used_code_is_rejected_used_and_a_duplicate_gets_nothing(stack, deps, locker):
+    import uuid
+
+    in_locker(deps, locker, "0722 559 003")
+    pin = pin_of(stack, "0722 559 003")
+    first = uuid.uuid4().hex
+    assert event(deps, locker.locker_id, "pin", code=pin, id=first) == "unlock"
+    locker.next_command()
+    assert event(deps, locker.locker_id, "pin", code=pin, id=first) == "duplicate"
+    assert locker.no_command(0.3)
+    assert event(deps, locker.locker_id, "pin", code=pin) == "reject:used"
+    assert locker.next_command()["reason"] == "used"
