@@ -16,8 +16,9 @@ from pynamodb.exceptions import PutError
 
 from ..domain.codes import b64url, keyed_hash, new_pin, new_token
 from ..domain.keypad import PHONE_DIGITS
-from ..storage.models import CredentialRecord, ttl_at
+from ..storage.models import CredentialRecord, RequestRecord, ttl_at
 from .deps import Deps
+from .notify import current_contact
 
 KEEP_AFTER_EXPIRY_S = 30 * 86_400
 NONCE_BYTES = 6  # 8 characters: unique enough per locker, and every character makes the QR denser
@@ -92,6 +93,21 @@ def issue_codes(
     qr.sealed_pin = _seal(deps, token, json.dumps({"pin": pin, "qr": qr_content}))
     qr.save(condition=CredentialRecord.code_key.does_not_exist())
     return IssuedCodes(pin, token, pkey, tkey, nonce, record.verifier)
+
+
+def issue_request_codes(deps: Deps, request: RequestRecord, expires_at: int) -> IssuedCodes:
+    """New codes for a request whose documents are in its compartment (deposit confirmed, or reissue)."""
+    assert request.locker_id and request.compartment
+    contact = current_contact(deps, request.id)
+    return issue_codes(
+        deps,
+        request.id,
+        request.locker_id,
+        request.compartment,
+        expires_at,
+        request.deposit_cmd or "",
+        contact.phone if contact else None,
+    )
 
 
 def phone_last_digits(phone: str | None) -> str | None:

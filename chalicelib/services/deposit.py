@@ -24,10 +24,10 @@ from ..domain.lifecycle import Status, change_status, next_status
 from ..storage.models import CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import build_unlock, command_record, publish, send_pin_verifier
-from .credentials import discard_codes, issue_codes, revoke_codes
+from .credentials import discard_codes, issue_request_codes, revoke_codes
 from .deps import Deps
 from .lockers import compartment_key, is_online, load_locker_items, revoke_offline
-from .notify import current_contact, notify_pickup
+from .notify import notify_pickup
 from .request_records import load_request
 from .status_writes import status_actions, status_audit, status_guard
 
@@ -198,16 +198,7 @@ def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
         )
     assert record.locker_id and record.compartment
     old_key = record.qr_key
-    contact = current_contact(deps, record.id)
-    codes = issue_codes(
-        deps,
-        record.id,
-        record.locker_id,
-        record.compartment,
-        int(record.deadline),
-        record.deposit_cmd or "",
-        contact.phone if contact else None,
-    )
+    codes = issue_request_codes(deps, record, int(record.deadline))
     now = deps.now()
     try:
         with TransactWrite(connection=deps.connection) as tx:

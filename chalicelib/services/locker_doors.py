@@ -21,12 +21,12 @@ from ..domain.protocol import LockerEvent
 from ..storage.models import CommandRecord, CredentialRecord, LockerItem, RequestRecord
 from .audit import audit_entry, locker_subject, request_subject
 from .commands import send_pin_verifier
-from .credentials import discard_codes, issue_codes, pin_key, token_key
+from .credentials import discard_codes, issue_request_codes, pin_key, token_key
 from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .locker_codes import recover_unrecorded_unlock
 from .lockers import compartment_key
-from .notify import current_contact, notify, notify_pickup, sms_context
+from .notify import notify, notify_pickup, sms_context
 from .request_records import close_actions, load_request, schedule_contact_erasure
 from .status_writes import status_actions, status_audit, status_guard
 
@@ -117,16 +117,7 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
     deadline = now + deps.settings.pickup_days * DAY_MS
     assert request.locker_id and request.compartment
     change = change_status(request.id, request.status, "deposit_confirmed", now, actor, deadline=deadline)
-    contact = current_contact(deps, request.id)
-    codes = issue_codes(
-        deps,
-        request.id,
-        request.locker_id,
-        request.compartment,
-        deadline,
-        request.deposit_cmd or "",
-        contact.phone if contact else None,
-    )
+    codes = issue_request_codes(deps, request, deadline)
     try:
         with TransactWrite(connection=deps.connection) as tx:
             tx.update(
