@@ -18,7 +18,7 @@ def orphan_api(stack, tmp_path_factory):
     )
     try:
         lonely.start_api()
-        yield Api(lonely.base_url)
+        yield Api(lonely.api_url)  # chalice local itself: only the API runs here, without its origin
     finally:
         lonely.stop()
 
