@@ -94,7 +94,10 @@ def make_handler(root: Path, api_port: int) -> type[BaseHTTPRequestHandler]:
             else:
                 self._answer(405, b"", {"Allow": "GET, HEAD", "Content-Type": "text/plain"})
 
-        do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _route
+        def __getattr__(self, name: str) -> object:
+            if name.startswith("do_"):  # every method, TRACE included: the API answers 405 itself
+                return self._route
+            raise AttributeError(name)
 
         def _proxy(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -223,7 +223,9 @@ def recover_unrecorded_unlock(deps: Deps, locker_id: str, compartment: str, cmd_
     find the claim that published it, through the compartment's request, and write the bookkeeping now."""
     try:
         slot = LockerItem.get(locker_id, compartment_key(compartment), consistent_read=True)
-        request = RequestRecord.get(slot.request_id or "", consistent_read=True)
+        if not slot.request_id:  # an empty compartment (a service opening): nothing to reconcile
+            return None
+        request = RequestRecord.get(slot.request_id, consistent_read=True)
     except DoesNotExist:
         return None
     if request.status != Status.IN_LOCKER.value or request.pickup_cmd or not request.qr_key:
