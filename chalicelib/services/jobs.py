@@ -137,11 +137,13 @@ WARN_BEFORE_DAYS = 7
 def idle_requests(deps: Deps, older_than_days: int) -> list[RequestRecord]:
     """Open requests with no activity for ``older_than_days`` whose phone is still kept."""
     cutoff = deps.now() - older_than_days * DAY_MS
+    # due_at never exceeds the last activity of a request that can sit idle (registered, ready, reserved:
+    # its creation; expired: its expiry), so the key condition reads only candidates and the filter decides.
     return [
         record
         for status in OPEN_STATUSES
         for record in RequestRecord.by_status_due.query(
-            status.value, filter_condition=RequestRecord.updated_at < cutoff
+            status.value, RequestRecord.due_at < cutoff, filter_condition=RequestRecord.updated_at < cutoff
         )
         if not record.phone_erased_at
     ]

@@ -9,7 +9,7 @@ from ..domain.lifecycle import Status
 from ..storage.models import NotificationRecord, RequestRecord
 from .deps import Deps
 from .jobs import WARN_BEFORE_DAYS, idle_requests
-from .lockers import list_lockers, locker_view
+from .lockers import list_lockers, locker_alerts
 from .request_records import request_view
 
 
@@ -29,8 +29,7 @@ def staff_tasks(deps: Deps) -> dict[str, Any]:
     ]
     alerts = []
     for locker in list_lockers(deps):
-        view = locker_view(deps, locker["id"], with_alerts=True)
-        alerts += [{"lockerId": locker["id"], **alert} for alert in view["alerts"][-20:]]
+        alerts += [{"lockerId": locker["id"], **alert} for alert in locker_alerts(locker["id"])[-20:]]
         if not locker["online"]:
             alerts.append({"lockerId": locker["id"], "action": "offline", "at": locker["lastSeen"], "detail": {}})
     soon = deps.settings.max_phone_days - WARN_BEFORE_DAYS
