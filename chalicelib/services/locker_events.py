@@ -86,10 +86,6 @@ def _dispatch(deps: Deps, event: LockerEvent) -> str:
     return on_offline_pickup(deps, event)
 
 
-def _conditional(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException"
-
-
 def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None:
     now = deps.now()
     text = payload if isinstance(payload, str) else repr(payload)
