@@ -19,6 +19,8 @@ from .config import Settings, settings
 from .ports import CommandPublisher, StaffDirectory, SystemClock
 from .services.deps import Deps
 from .storage import models
+from .storage.dynamo_tables import DynamoEngine
+from .stores import build_stores
 
 _lock = threading.Lock()
 _deps: Deps | None = None
@@ -60,6 +62,7 @@ def _staff(cfg: Settings) -> StaffDirectory:
 def build_deps(cfg: Settings) -> Deps:
     models.bind(cfg)
     secrets = load_secrets(cfg)
+    connection = models.connection(cfg)
     return Deps(
         settings=cfg,
         clock=SystemClock(),
@@ -67,9 +70,10 @@ def build_deps(cfg: Settings) -> Deps:
         publisher=_publisher(cfg),
         signer=Ed25519Signer(_decode(secrets["signing_key"], "signing_key"), cfg.signing_kid),
         staff=_staff(cfg),
+        stores=build_stores(DynamoEngine(connection)),
         pepper=_decode(secrets["code_pepper"], "code_pepper"),
         session_secret=_decode(secrets["session_secret"], "session_secret"),
-        connection=models.connection(cfg),
+        connection=connection,
     )
 
 

@@ -120,7 +120,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
     """The template for ``stage``, whose settings are read from ``.chalice/config.json`` unless given."""
     prefix = (settings or stage_settings(stage)).topic_prefix
     resources: dict[str, Any] = {}
-    for model, base in models._BASE_NAMES.items():
+    for model, base in models.BASE_NAMES.items():
         resources[f"{_camel(base)}Table"] = table_resource(model, base, stage)
     resources["LockerEventsDeadLetter"] = {
         "Type": "AWS::SQS::Queue",

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
-
 from ..domain.compartments import allocation_order
 from ..domain.errors import (
     CompartmentUnavailable,
@@ -21,22 +17,25 @@ from ..domain.errors import (
     RequestChanged,
 )
 from ..domain.lifecycle import Status, change_status, next_status
-from ..storage.models import CredentialRecord, LockerItem, RequestRecord
-from .audit import audit_entry, locker_subject, request_subject
-from .commands import build_unlock, command_record, publish, send_pin_verifier
-from .credentials import discard_codes, issue_request_codes, revoke_codes
+from ..stores.audit import audit_row
+from ..stores.commands import unlock_row
+from ..stores.engine import ABSENT, WriteConflict
+from ..stores.rows import Request
+from .audit import locker_subject, request_subject
+from .commands import build_unlock, publish, send_pin_verifier
+from .credentials import issue_request_codes
 from .deps import Deps
-from .lockers import compartment_key, is_online, load_locker_items, revoke_offline
+from .lockers import is_online, load_locker_items, revoke_offline
 from .notify import notify_pickup
-from .request_records import load_request
-from .status_writes import status_actions, status_audit, status_guard
+from .request_records import get_request
+from .status_writes import write_status
 
 log = logging.getLogger(__name__)
 
 
 def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -> str:
     """Reserve the best compartment for a ready request and send ``unlock`` purpose ``deposit``; returns its id."""
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     change_status(record.id, record.status, "reserve", deps.now(), actor)  # fail fast, before any allocation
     if not record.locker_consent:
         raise IllegalTransition("Solicitantul a ales ridicarea de la ghișeu.", "citizen chose the counter")
@@ -65,34 +64,24 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
             cmd=message["id"],
         )
         try:
-            with TransactWrite(connection=deps.connection) as tx:
-                tx.update(
-                    LockerItem(locker_id=locker_id, item=compartment_key(candidate.id)),
-                    actions=[LockerItem.request_id.set(record.id)],
-                    condition=LockerItem.request_id.does_not_exist() & (LockerItem.enabled == True),  # noqa: E712
+            with deps.stores.transaction() as tx:
+                deps.stores.lockers.reserve_compartment(locker_id, candidate.id, record.id, tx)
+                write_status(
+                    deps,
+                    change,
+                    tx,
+                    set={"locker_id": locker_id, "compartment": candidate.id, "deposit_cmd": message["id"]},
                 )
-                tx.update(
-                    record,
-                    actions=[
-                        *status_actions(change),
-                        RequestRecord.locker_id.set(locker_id),
-                        RequestRecord.compartment.set(candidate.id),
-                        RequestRecord.deposit_cmd.set(message["id"]),
-                    ],
-                    condition=status_guard(change),
-                )
-                tx.save(command_record(message, record.id))
-                tx.save(status_audit(change))
-        except TransactWriteError as error:
-            # Either the compartment was taken meanwhile (try the next) or the request changed (stop). The
-            # cancellation reasons are ordered by item kind, not by code, so ask the request itself.
-            if load_request(record.id).status != record.status:
+                deps.stores.commands.record(unlock_row(message, record.id), tx)
+        except WriteConflict as error:
+            # Either the compartment was taken meanwhile (try the next) or the request changed (stop).
+            if get_request(deps, record.id).status != record.status:
                 raise RequestChanged() from error
             continue
         try:
             publish(deps, message)
         except Exception:
-            release_compartment(deps, load_request(record.id), back_to_ready=True, actor=actor)
+            release_compartment(deps, get_request(deps, record.id), back_to_ready=True, actor=actor)
             raise
         return candidate.id
     raise CompartmentUnavailable(
@@ -101,32 +90,21 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
     )
 
 
-def release_compartment(deps: Deps, record: RequestRecord, back_to_ready: bool = False, actor: str = "system") -> None:
+def release_compartment(deps: Deps, record: Request, back_to_ready: bool = False, actor: str = "system") -> None:
     """Free the request's compartment (deposit aborted or cancelled); optionally return the request to ``ready``."""
     if not record.locker_id or not record.compartment:
         return
     now = deps.now()
-    with TransactWrite(connection=deps.connection) as tx:
-        tx.update(
-            LockerItem(locker_id=record.locker_id, item=compartment_key(record.compartment)),
-            actions=[LockerItem.request_id.remove()],
-            condition=LockerItem.request_id == record.id,
-        )
-        actions: list[Action] = [
-            RequestRecord.locker_id.remove(),
-            RequestRecord.compartment.remove(),
-            RequestRecord.deposit_cmd.remove(),
-            updated := RequestRecord.updated_at.set(now),
-        ]
+    forget = ["locker_id", "compartment", "deposit_cmd"]
+    with deps.stores.transaction() as tx:
+        deps.stores.lockers.release_compartment(record.locker_id, record.compartment, record.id, tx)
         if back_to_ready and record.status == Status.RESERVED.value:
             change = change_status(
                 record.id, record.status, "deposit_aborted", now, actor, compartment=record.compartment
             )
-            updates = [a for a in actions if a is not updated] + status_actions(change)  # status_actions stamps it
-            tx.update(record, actions=updates, condition=status_guard(change))
-            tx.save(status_audit(change))
+            write_status(deps, change, tx, remove=forget)
         else:
-            tx.update(record, actions=actions)
+            deps.stores.requests.update_fields(record.id, tx, set={"updated_at": now}, remove=forget)
 
 
 def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
@@ -134,7 +112,7 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
 
     The citizen's codes stop working first, at the backend and, for the offline credential, at the locker.
     """
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     next_status(record.status, "retrieve_started")  # validated only: the status changes when the door closes
     if not record.locker_id or not record.compartment:
         raise IllegalTransition("Cererea nu are un compartiment.", "request has no compartment")
@@ -142,55 +120,57 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
         revoke_request_codes(deps, record.locker_id, record.qr_key)
     message = build_unlock(deps, record.locker_id, record.compartment, "retrieve")
     now = deps.now()
-    with TransactWrite(connection=deps.connection) as tx:
-        tx.update(
-            record,
-            actions=[RequestRecord.retrieve_cmd.set(message["id"]), RequestRecord.updated_at.set(now)],
-            condition=RequestRecord.status == record.status,
-        )
-        tx.save(command_record(message, record.id))
-        tx.save(audit_entry(request_subject(record.id), actor, "retrieve", now, cmd=message["id"]))
-        tx.save(
-            audit_entry(
-                locker_subject(record.locker_id),
-                actor,
-                "retrieve",
-                now,
-                compartment=record.compartment,
-                cmd=message["id"],
+    try:
+        with deps.stores.transaction() as tx:
+            deps.stores.requests.update_fields(
+                record.id, tx, set={"retrieve_cmd": message["id"], "updated_at": now}, expect={"status": record.status}
             )
-        )
+            deps.stores.commands.record(unlock_row(message, record.id), tx)
+            deps.stores.audit.add(audit_row(request_subject(record.id), actor, "retrieve", now, cmd=message["id"]), tx)
+            deps.stores.audit.add(
+                audit_row(
+                    locker_subject(record.locker_id),
+                    actor,
+                    "retrieve",
+                    now,
+                    compartment=record.compartment,
+                    cmd=message["id"],
+                ),
+                tx,
+            )
+    except WriteConflict as error:
+        raise RequestChanged() from error
     publish(deps, message)
     return record.compartment
 
 
-def revoke_offline_credential(deps: Deps, record: RequestRecord) -> None:
+def revoke_offline_credential(deps: Deps, record: Request) -> None:
     """After an online pickup or an expiry: the codes are spent or past, but the locker must also refuse the
     offline credential (a locker with a late clock, a photo of the QR)."""
     if not record.qr_key or not record.locker_id:
         return
-    try:
-        qr = CredentialRecord.get(record.qr_key)
-    except CredentialRecord.DoesNotExist:
-        return
-    if qr.offline_nonce:
+    qr = deps.stores.credentials.get(record.qr_key)
+    if qr is not None and qr.offline_nonce:
         revoke_offline(deps, record.locker_id, qr.offline_nonce, int(qr.expires_at))
 
 
 def revoke_request_codes(deps: Deps, locker_id: str, qr_key: str) -> None:
     """Refuse the request's PIN and QR online, and its offline credential at the locker (now and at reconnect)."""
-    qr = revoke_codes(qr_key)
-    if qr is None or not qr.offline_nonce:
+    qr = deps.stores.credentials.get(qr_key)
+    if qr is None:
+        return
+    deps.stores.credentials.revoke(filter(None, (qr.code_key, qr.sibling)))
+    if not qr.offline_nonce:
         return
     revoke_offline(deps, locker_id, qr.offline_nonce, int(qr.expires_at))
 
 
-def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+def reissue_codes(deps: Deps, actor: str, request_id: str) -> Request:
     """The pickup SMS never arrived (or was lost): new PIN and QR, the old ones refused, the SMS sent again.
 
     The deadline does not move. Allowed only while the documents wait in the locker, untouched.
     """
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     if record.status != Status.IN_LOCKER.value or record.pickup_cmd or not record.deadline:
         raise IllegalTransition(
             "Codurile se pot retrimite doar pentru documente care așteaptă în dulap.",
@@ -201,22 +181,22 @@ def reissue_codes(deps: Deps, actor: str, request_id: str) -> RequestRecord:
     codes = issue_request_codes(deps, record, int(record.deadline))
     now = deps.now()
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            unchanged = (RequestRecord.qr_key == old_key) if old_key else RequestRecord.qr_key.does_not_exist()
-            tx.update(
-                record,
-                actions=[RequestRecord.qr_key.set(codes.token_key), RequestRecord.updated_at.set(now)],
-                condition=(RequestRecord.status == Status.IN_LOCKER.value)
-                & unchanged
-                & RequestRecord.pickup_cmd.does_not_exist(),
+        with deps.stores.transaction() as tx:
+            deps.stores.requests.update_fields(
+                record.id,
+                tx,
+                set={"qr_key": codes.token_key, "updated_at": now},
+                expect={"status": Status.IN_LOCKER.value, "qr_key": old_key or ABSENT, "pickup_cmd": ABSENT},
             )
-            tx.save(audit_entry(request_subject(record.id), actor, "codes_reissued", now))
-    except TransactWriteError as error:
-        discard_codes(codes)
+            deps.stores.audit.add(audit_row(request_subject(record.id), actor, "codes_reissued", now), tx)
+    except WriteConflict as error:
+        deps.stores.credentials.discard([codes.pin_key, codes.token_key])
         raise RequestChanged() from error
     if old_key:
         revoke_request_codes(deps, record.locker_id, old_key)
-    record = load_request(record.id)
+    record = get_request(deps, record.id)
     notify_pickup(deps, record, codes.pin, codes.token)
-    send_pin_verifier(deps, CredentialRecord.get(codes.pin_key))
+    pin_credential = deps.stores.credentials.get(codes.pin_key)
+    if pin_credential is not None:
+        send_pin_verifier(deps, pin_credential)
     return record

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..config import Settings
 from ..ports import Clock, CommandPublisher, CommandSigner, SmsSender, StaffDirectory
+from ..stores import Stores
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Deps:
     publisher: CommandPublisher
     signer: CommandSigner
     staff: StaffDirectory
+    stores: Stores
     pepper: bytes
     session_secret: bytes
     connection: Any

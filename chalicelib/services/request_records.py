@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import NotFound, RequestChanged
 from ..domain.lifecycle import change_status
 from ..storage.models import ContactRecord, RequestRecord, ttl_at
+from ..stores.rows import Request
 from .audit import history, record_staff_event, request_subject
 from .deps import Deps
 from .notify import notifications_of
@@ -24,6 +25,14 @@ def load_request(request_id: str) -> RequestRecord:
         return RequestRecord.get(request_id, consistent_read=True)
     except RequestRecord.DoesNotExist:
         raise NotFound("Cererea nu există.", "request not found") from None
+
+
+def get_request(deps: Deps, request_id: str) -> Request:
+    """The request, or NotFound."""
+    record = deps.stores.requests.get(request_id)
+    if record is None:
+        raise NotFound("Cererea nu există.", "request not found")
+    return record
 
 
 def transition(

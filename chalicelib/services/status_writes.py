@@ -7,13 +7,17 @@ transaction, so editing the transition table changes every path at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
 from ..domain.lifecycle import StatusChange
 from ..storage.models import AuditRecord, RequestRecord
+from ..stores.audit import audit_row
+from ..stores.engine import Expect, Transaction
 from .audit import audit_entry, request_subject
+from .deps import Deps
 
 
 def status_actions(change: StatusChange) -> list[Any]:
@@ -28,4 +32,21 @@ def status_guard(change: StatusChange) -> Condition:
 def status_audit(change: StatusChange) -> AuditRecord:
     return audit_entry(
         request_subject(change.request_id), change.actor, change.action, change.at, **change.audit_detail()
+    )
+
+
+def write_status(
+    deps: Deps,
+    change: StatusChange,
+    tx: Transaction,
+    *,
+    set: Mapping[str, Any] | None = None,
+    remove: Iterable[str] = (),
+    expect: Expect | None = None,
+) -> None:
+    """Stage ``change`` (with other fields of the request) and its audit entry in ``tx``."""
+    deps.stores.requests.apply_change(change, tx, set=set, remove=remove, expect=expect)
+    deps.stores.audit.add(
+        audit_row(request_subject(change.request_id), change.actor, change.action, change.at, **change.audit_detail()),
+        tx,
     )

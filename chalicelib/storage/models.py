@@ -16,7 +16,6 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
-    VersionAttribute,
 )
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -377,7 +376,7 @@ class SignInAttemptRecord(_Base):
 
     key = UnicodeAttribute(hash_key=True)
     slots: ListAttribute[Any] = ListAttribute(of=NumberAttribute, null=True)
-    version = VersionAttribute()
+    version = NumberAttribute(null=True)  # optimistic lock, written by the store (same attribute as before)
     ttl = TTLAttribute(null=True)
 
 
@@ -396,12 +395,12 @@ ALL_MODELS: tuple[type[_Base], ...] = (
     SessionRecord,
     SignInAttemptRecord,
 )
-_BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
+BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
 
 
 def bind(settings: Settings) -> None:
     """Point every model at the configured tables and endpoint (idempotent)."""
-    for model, base in _BASE_NAMES.items():
+    for model, base in BASE_NAMES.items():
         model.Meta.table_name = settings.table(base)
         model.Meta.region = settings.region
         model.Meta.host = settings.aws_endpoint
@@ -420,4 +419,4 @@ def create_tables() -> None:
 
 
 def table_names() -> dict[str, Any]:
-    return {base: model.Meta.table_name for model, base in _BASE_NAMES.items()}
+    return {base: model.Meta.table_name for model, base in BASE_NAMES.items()}

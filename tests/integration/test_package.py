@@ -43,7 +43,7 @@ def test_template_has_tables_rule_policy_and_user_pool(package: Path):
     assert "ErrorAction" in rule
     assert resources["LockerEventsFailureDestination"]["Properties"]["DestinationConfig"]["OnFailure"]
     tables = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
-    assert len(tables) == len(models._BASE_NAMES)
+    assert len(tables) == len(models.BASE_NAMES)
     for table in tables:
         props = table["Properties"]
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True

@@ -1,0 +1,60 @@
+"""Storage behind stores: named operations on ePS2's data, passed to the services in ``Deps.stores``.
+
+Each store (requests, lockers, credentials, …) offers the reads and the guarded writes its services need,
+built on the ``Table`` primitives of ``engine.py``. Services never see pynamodb: the DynamoDB engine
+(``storage/dynamo_tables.py``) and its in-memory twin (``storage/memory_tables.py``) both implement the
+port, and ``tests/contract/`` holds the two to the same behaviour. A write that must be atomic with
+others takes ``tx`` from ``stores.transaction()``.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from .access import AccessStore
+from .audit import AuditStore
+from .commands import CommandStore
+from .counters import CounterStore
+from .credentials import CredentialStore
+from .engine import Engine, Transaction, WriteConflict
+from .events import EventStore
+from .lockers import LockerStore
+from .notifications import NotificationStore
+from .requests import RequestStore
+
+__all__ = ["Stores", "Transaction", "WriteConflict", "build_stores"]
+
+
+@dataclass
+class Stores:
+    engine: Engine
+    requests: RequestStore
+    lockers: LockerStore
+    credentials: CredentialStore
+    events: EventStore
+    commands: CommandStore
+    audit: AuditStore
+    notifications: NotificationStore
+    counters: CounterStore
+    access: AccessStore
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """``with stores.transaction() as tx:`` the staged writes commit together at the end, or
+        ``WriteConflict`` is raised and none is written."""
+        return self.engine.transaction()
+
+
+def build_stores(engine: Engine) -> Stores:
+    return Stores(
+        engine=engine,
+        requests=RequestStore(engine),
+        lockers=LockerStore(engine),
+        credentials=CredentialStore(engine),
+        events=EventStore(engine),
+        commands=CommandStore(engine),
+        audit=AuditStore(engine),
+        notifications=NotificationStore(engine),
+        counters=CounterStore(engine),
+        access=AccessStore(engine),
+    )

@@ -1,0 +1,12 @@
+"""Counters: the gapless registration sequence, uniqueness claims, rate-limit windows, status-lookup codes."""
+
+from __future__ import annotations
+
+from .engine import Engine
+from .rows import Counter, Verification
+
+
+class CounterStore:
+    def __init__(self, engine: Engine) -> None:
+        self.table = engine.table(Counter)
+        self.verifications = engine.table(Verification)

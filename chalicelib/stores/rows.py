@@ -1,0 +1,278 @@
+"""The rows of ePS2's tables as plain dataclasses: what stores return and services read.
+
+One dataclass per table, with the attribute names of the table (docs/data-model.md) and a ``TABLE``
+spec (name, keys, indexes) that both storage engines read. TTL attributes are Unix seconds here.
+Services never see pynamodb: ``storage/dynamo_tables.py`` converts between these and its models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Index:
+    hash: str
+    range: str | None = None
+    keys_only: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    hash: str
+    range: str | None = None
+    indexes: dict[str, Index] = field(default_factory=dict)
+    ttl: str | None = None  # the TTL attribute, in Unix seconds
+
+
+@dataclass
+class Request:
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "requests",
+        "id",
+        indexes={
+            "status-due": Index("status", "due_at"),
+            "registration": Index("registration_number", keys_only=True),
+        },
+    )
+    id: str
+    registration_number: str = ""
+    status: str = ""
+    due_at: int = 0
+    citizen_name: str = ""
+    documents: str = ""
+    size: str = "S"
+    accessible: bool = False
+    locker_consent: bool = True
+    sms_consent: bool = True
+    phone_mask: str | None = None
+    channel: str | None = None
+    created_at: int = 0
+    updated_at: int = 0
+    created_by: str | None = None
+    locker_id: str | None = None
+    compartment: str | None = None
+    deposit_cmd: str | None = None
+    pickup_cmd: str | None = None
+    retrieve_cmd: str | None = None
+    deadline: int | None = None
+    qr_key: str | None = None
+    reminder_sent_at: int | None = None
+    extended_at: int | None = None
+    expiry_notified_at: int | None = None
+    closed_at: int | None = None
+    phone_erased_at: int | None = None
+
+
+@dataclass
+class Contact:
+    TABLE: ClassVar[TableSpec] = TableSpec("contacts", "request_id", ttl="erase_at")
+    request_id: str
+    phone: str = ""
+    sms_consent: bool = True
+    locker_consent: bool = True
+    consent_recorded_at: int = 0
+    erase_at: int | None = None
+
+
+@dataclass
+class LockerRow:
+    """One item of a locker's partition: ``#meta``, ``#keypad``, ``C#<compartment>`` or ``R#<nonce>``."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "lockers", "locker_id", "item", indexes={"kind": Index("kind", "locker_id")}, ttl="ttl"
+    )
+    locker_id: str
+    item: str
+    kind: str | None = None
+    name: str | None = None
+    location: str | None = None
+    online: bool | None = None
+    boot: str | None = None
+    last_seen: int | None = None
+    status_ts: int | None = None
+    agent_version: str | None = None
+    clock_offset_ms: int | None = None
+    size: str | None = None
+    accessible: bool | None = None
+    enabled: bool | None = None
+    request_id: str | None = None
+    door: str | None = None
+    occupied: bool | None = None
+    door_boot: str | None = None
+    door_seq: int | None = None
+    door_ts: int | None = None
+    closed_cmd: str | None = None
+    release_on: str | None = None
+    failures: int | None = None
+    last_failure_at: int | None = None
+    attack_until: int | None = None
+    revision: int | None = None
+    revoked_until: int | None = None
+    ttl: int | None = None
+
+
+@dataclass
+class Credential:
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "credentials", "code_key", indexes={"unconfirmed": Index("unconfirmed", "used_at")}, ttl="ttl"
+    )
+    code_key: str
+    request_id: str = ""
+    locker_id: str = ""
+    compartment: str = ""
+    expires_at: int = 0
+    used_at: int | None = None
+    revoked: bool = False
+    sibling: str | None = None
+    sealed_pin: str | None = None
+    offline_nonce: str | None = None
+    deposit_cmd: str | None = None
+    phone_digits: str | None = None
+    verifier: dict[str, Any] | None = None
+    claimed_cmd: str | None = None
+    claimed_event: str | None = None
+    unconfirmed: str | None = None
+    ttl: int | None = None
+
+
+@dataclass
+class LockerEventRow:
+    TABLE: ClassVar[TableSpec] = TableSpec("locker-events", "locker_id", "event_id", ttl="ttl")
+    locker_id: str
+    event_id: str
+    type: str = ""
+    ts: int = 0
+    received_at: int = 0
+    payload: dict[str, Any] | None = None
+    outcome: str | None = None
+    ttl: int | None = None
+
+
+@dataclass
+class CommandRow:
+    TABLE: ClassVar[TableSpec] = TableSpec("commands", "id", indexes={"pending": Index("pending", "exp")}, ttl="ttl")
+    id: str
+    locker_id: str = ""
+    type: str = ""
+    compartment: str | None = None
+    purpose: str | None = None
+    request_id: str | None = None
+    iat: int = 0
+    exp: int = 0
+    status: str = "sent"
+    reason: str | None = None
+    pending: str | None = None
+    credential_key: str | None = None
+    ttl: int | None = None
+
+
+@dataclass
+class AuditRow:
+    TABLE: ClassVar[TableSpec] = TableSpec("audit", "subject", "at_id")
+    subject: str
+    at_id: str
+    actor: str = ""
+    action: str = ""
+    detail: dict[str, Any] | None = None
+
+
+@dataclass
+class NotificationRow:
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "notifications", "request_id", "id", indexes={"status-created": Index("status", "created_at")}
+    )
+    request_id: str
+    id: str
+    to_masked: str = ""
+    template: str = ""
+    segments: int = 0
+    status: str = ""
+    attempts: int = 0
+    sns_message_id: str | None = None
+    error: str | None = None
+    created_at: int = 0
+
+
+@dataclass
+class Verification:
+    TABLE: ClassVar[TableSpec] = TableSpec("verifications", "id", ttl="ttl")
+    id: str
+    request_id: str | None = None
+    code_hash: str | None = None
+    expires_at: int = 0
+    attempts: int = 0
+    ttl: int | None = None
+
+
+@dataclass
+class Counter:
+    TABLE: ClassVar[TableSpec] = TableSpec("counters", "key")
+    key: str
+    value: int | None = None
+    owner: str | None = None
+
+
+@dataclass
+class StaffRow:
+    TABLE: ClassVar[TableSpec] = TableSpec("staff", "username")
+    username: str
+    password_hash: str = ""
+    roles: list[str] = field(default_factory=list)
+    display_name: str | None = None
+    enabled: bool | None = None
+    must_change_password: bool | None = None
+    mfa_required: bool | None = None
+    totp_secret: str | None = None
+    totp_last_step: int | None = None
+
+
+@dataclass
+class SessionRow:
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "sessions", "id", indexes={"user": Index("username", keys_only=True)}, ttl="ttl"
+    )
+    id: str
+    kind: str = ""
+    username: str = ""
+    roles: list[str] | None = None
+    display_name: str | None = None
+    client: str | None = None
+    created_at: int = 0
+    last_seen: int | None = None
+    expires_at: int = 0
+    checked_at: int | None = None
+    challenge: str | None = None
+    state: dict[str, Any] | None = None
+    secret: str | None = None
+    buckets: list[str] | None = None
+    failures: int | None = None
+    ttl: int | None = None
+
+
+@dataclass
+class SignInAttempt:
+    TABLE: ClassVar[TableSpec] = TableSpec("sign-in-attempts", "key", ttl="ttl")
+    key: str
+    slots: list[int] | None = None
+    version: int | None = None
+    ttl: int | None = None
+
+
+ALL_ROWS: tuple[type, ...] = (
+    Request,
+    Contact,
+    LockerRow,
+    Credential,
+    LockerEventRow,
+    CommandRow,
+    AuditRow,
+    NotificationRow,
+    Verification,
+    Counter,
+    StaffRow,
+    SessionRow,
+    SignInAttempt,
+)

@@ -1,0 +1,41 @@
+"""The stores' contract suite runs every test twice: on the in-memory engine and on DynamoDB (the AWS
+emulator over HTTP, started once for the session), so the two engines cannot drift apart."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib.config import load_settings
+from chalicelib.storage import models
+from chalicelib.storage.dynamo_tables import DynamoEngine
+from chalicelib.storage.memory_tables import MemoryEngine
+from chalicelib.stores import Stores, build_stores
+from devstack.secrets import generate
+from devstack.stack import LocalStack, free_port
+
+
+@pytest.fixture(scope="session")
+def dynamo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoEngine]:
+    local = LocalStack(
+        free_port(), free_port(), free_port(), state_dir=tmp_path_factory.mktemp("aws"), secrets=generate()
+    )
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        os.environ.setdefault(key, local.env()[key])
+    local.start_aws()
+    try:
+        settings = load_settings({**local.env(), "EPS2_TABLE_PREFIX": "contract"})
+        models.bind(settings)
+        models.create_tables()
+        yield DynamoEngine(models.connection(settings))
+    finally:
+        local.stop()
+
+
+@pytest.fixture(params=["memory", "dynamo"])
+def stores(request: pytest.FixtureRequest) -> Stores:
+    if request.param == "memory":
+        return build_stores(MemoryEngine())
+    return build_stores(request.getfixturevalue("dynamo_engine"))
