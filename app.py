@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import catalogue
+from chalicelib import catalogue, locker_lambda
 from chalicelib.config import load_settings, settings
 from chalicelib.domain.errors import NotFound
 from chalicelib.health import check_health, read_outbox
@@ -29,7 +29,6 @@ from chalicelib.services import (
     tasks,
 )
 from chalicelib.services.deps import Deps
-from chalicelib.services.locker_events import handle_locker_event, handle_locker_status
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web import bodies, headers
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
@@ -338,13 +337,9 @@ def scheduled_job(event: Any) -> dict[str, int]:
 
 @app.lambda_function(name="locker_events")
 def locker_events(event: dict[str, Any], context: Any) -> dict[str, str]:
-    """Invoked by the IoT topic rule with the event JSON plus ``locker`` (topic segment 3)."""
-    locker = str(event.get("locker", ""))[:64] if isinstance(event, dict) else ""
-    channel = event.get("channel", "evt") if isinstance(event, dict) else "evt"
-    payload = {k: v for k, v in event.items() if k not in ("channel",)} if isinstance(event, dict) else event
-    if channel == "status":
-        return {"outcome": handle_locker_status(get_deps(), locker, payload)}
-    return {"outcome": handle_locker_event(get_deps(), locker, payload)}
+    """Invoked by the IoT topic rule with the event JSON plus ``locker`` (topic segment 3). On AWS the template
+    points this function at ``chalicelib.locker_lambda.handler``, the same dispatch without the HTTP app."""
+    return locker_lambda.dispatch(get_deps(), event)
 
 
 @app.route("/static/{name}")

@@ -147,11 +147,16 @@ def locker_event_line(locker_id: str, channel: str, kind: object, outcome: objec
 
 def _locker_line(event: Any, get_response: Callable[[Any], Any]) -> Any:
     body = event.event if isinstance(event.event, dict) else {}
+    return logged_locker_message(body, getattr(event.context, "aws_request_id", None), lambda: get_response(event))
+
+
+def logged_locker_message(body: dict[str, Any], invocation_id: str | None, handle: Callable[[], Any]) -> Any:
+    """Run ``handle`` for one locker message and log its line (locker, channel, type, outcome, duration)."""
     where = (str(body.get("locker", "")), str(body.get("channel", "evt")), body.get("type"))
-    token = _invocation.set(getattr(event.context, "aws_request_id", None))
+    token = _invocation.set(invocation_id)
     started = time.perf_counter()
     try:
-        result = get_response(event)
+        result = handle()
         locker_event_line(*where, result.get("outcome") if isinstance(result, dict) else result, _ms(started))
         return result
     except Exception:

@@ -41,6 +41,8 @@ FUNCTIONS = {
     "LockerEvents": ("LockerEventsRole", "locker-events"),
 }
 FORWARDER = "DeadLetterForwarder"
+# The locker-event function skips app.py (routes, pages, jinja2, segno): see chalicelib/locker_lambda.py.
+HANDLERS = {"LockerEvents": "chalicelib.locker_lambda.handler"}
 TOPIC_PREFIX_RE = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 
 
@@ -223,6 +225,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
         resources[function] = {
             "Properties": {
                 "FunctionName": function_name(stage, suffix),
+                **({"Handler": HANDLERS[function]} if function in HANDLERS else {}),
                 "Environment": {
                     "Variables": {
                         "EPS2_COGNITO_USER_POOL_ID": {"Ref": "StaffUserPool"},

@@ -66,6 +66,13 @@ def test_the_merged_template_scopes_every_function_role_and_wires_every_alarm(pa
     assert set(template["Parameters"]) >= {"AlarmEmail", "SmsMonthlySpendLimit"}
 
 
+def test_the_locker_event_function_runs_its_own_light_handler_from_the_package(package: Path):
+    template = json.loads((package / "sam.json").read_text())
+    function = template["Resources"]["LockerEvents"]["Properties"]
+    assert function["Handler"] == "chalicelib.locker_lambda.handler"
+    assert "chalicelib/locker_lambda.py" in zipfile.ZipFile(package / "deployment.zip").namelist()
+
+
 def test_cfn_lint_accepts_the_template(package: Path):
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "cfn-lint"), str(package / "sam.json")], capture_output=True, text=True
