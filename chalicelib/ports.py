@@ -145,3 +145,36 @@ class Clock(Protocol):
 class SystemClock:
     def now_ms(self) -> int:
         return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the file store knows of an uploaded object: its size and the first bytes of its content."""
+
+    key: str
+    size: int
+    first_bytes: bytes
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A presigned POST: the client sends ``fields`` and the file as multipart form data to ``url``."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class FileStore(Protocol):
+    """Attachments and answers in a private bucket. Files never pass through the Lambda: clients upload
+    with a presigned POST (whose policy carries the size limit and the content type) and download with a
+    short-lived presigned GET. An unreachable store raises ``DependencyDown``."""
+
+    def upload(self, key: str, content_type: str, max_bytes: int, expires_s: int) -> Upload: ...
+
+    def download_url(self, key: str, file_name: str, content_type: str, expires_s: int) -> str: ...
+
+    def inspect(self, key: str, sniff_bytes: int) -> StoredFile | None:
+        """The stored object's size and first bytes, or None when nothing was uploaded under ``key``."""
+        ...
+
+    def delete(self, key: str) -> None: ...

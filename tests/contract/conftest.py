@@ -1,5 +1,5 @@
-"""The stores' contract suite runs every test twice: on the in-memory engine and on DynamoDB (the AWS
-emulator over HTTP, started once for the session), so the two engines cannot drift apart."""
+"""The contract suites run every test twice: on the in-memory twin and on the real service (the AWS
+emulator over HTTP, started once for the session), so the two implementations cannot drift apart."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.config import load_settings
+from chalicelib.config import Settings, load_settings
 from chalicelib.storage import models
 from chalicelib.storage.dynamo_tables import DynamoEngine
 from chalicelib.storage.memory_tables import MemoryEngine
@@ -18,7 +18,8 @@ from devstack.stack import LocalStack, free_port
 
 
 @pytest.fixture(scope="session")
-def dynamo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoEngine]:
+def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The AWS emulator alone, over HTTP; settings pointing at it."""
     local = LocalStack(
         free_port(), free_port(), free_port(), state_dir=tmp_path_factory.mktemp("aws"), secrets=generate()
     )
@@ -26,12 +27,16 @@ def dynamo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoEn
         os.environ.setdefault(key, local.env()[key])
     local.start_aws()
     try:
-        settings = load_settings({**local.env(), "EPS2_TABLE_PREFIX": "contract"})
-        models.bind(settings)
-        models.create_tables()
-        yield DynamoEngine(models.connection(settings))
+        yield load_settings({**local.env(), "EPS2_TABLE_PREFIX": "contract"})
     finally:
         local.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamo_engine(aws: Settings) -> DynamoEngine:
+    models.bind(aws)
+    models.create_tables()
+    return DynamoEngine(models.connection(aws))
 
 
 @pytest.fixture(params=["memory", "dynamo"])
