@@ -14,13 +14,13 @@ from .adapters.cognito_directory import CognitoStaffDirectory
 from .adapters.iot_publisher import IotDataCommandPublisher
 from .adapters.signer import Ed25519Signer
 from .adapters.sns_sms import SnsSms
-from .adapters.staff_directory import DynamoStaffDirectory
+from .adapters.staff_directory import StoreStaffDirectory
 from .config import Settings, settings
-from .ports import CommandPublisher, StaffDirectory, SystemClock
+from .ports import Clock, CommandPublisher, StaffDirectory, SystemClock
 from .services.deps import Deps
 from .storage import models
 from .storage.dynamo_tables import DynamoEngine
-from .stores import build_stores
+from .stores import Stores, build_stores
 
 _lock = threading.Lock()
 _deps: Deps | None = None
@@ -53,24 +53,26 @@ def _publisher(cfg: Settings) -> CommandPublisher:
     return IotDataCommandPublisher(aws_client("iot-data", cfg), cfg.topic_prefix)
 
 
-def _staff(cfg: Settings) -> StaffDirectory:
+def _staff(cfg: Settings, stores: Stores, clock: Clock) -> StaffDirectory:
     if cfg.staff_directory == "cognito":
         return CognitoStaffDirectory(aws_client("cognito-idp", cfg), cfg.cognito_user_pool_id, cfg.cognito_client_id)
-    return DynamoStaffDirectory()
+    return StoreStaffDirectory(stores.access, clock)
 
 
 def build_deps(cfg: Settings) -> Deps:
     models.bind(cfg)
     secrets = load_secrets(cfg)
     connection = models.connection(cfg)
+    stores = build_stores(DynamoEngine(connection))
+    clock = SystemClock()
     return Deps(
         settings=cfg,
-        clock=SystemClock(),
+        clock=clock,
         sms=SnsSms(aws_client("sns", cfg), cfg.sms_sender_id),
         publisher=_publisher(cfg),
         signer=Ed25519Signer(_decode(secrets["signing_key"], "signing_key"), cfg.signing_kid),
-        staff=_staff(cfg),
-        stores=build_stores(DynamoEngine(connection)),
+        staff=_staff(cfg, stores, clock),
+        stores=stores,
         pepper=_decode(secrets["code_pepper"], "code_pepper"),
         session_secret=_decode(secrets["session_secret"], "session_secret"),
         connection=connection,

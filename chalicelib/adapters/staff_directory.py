@@ -1,4 +1,5 @@
-"""The local stage's staff directory: accounts in DynamoDB, PBKDF2 password hashes, TOTP checked here.
+"""The local stage's staff directory: accounts in the ``staff`` table (through ``stores.access``), PBKDF2
+password hashes, TOTP checked here.
 
 On AWS the Cognito user pool holds the accounts (``cognito_directory.py``). The work a password costs is
 bounded: one PBKDF2 per call, a capped iteration count, and passwords over 256 characters never hashed.
@@ -10,9 +11,6 @@ import base64
 import hashlib
 import hmac
 import os
-from typing import Any
-
-from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain import totp
 from ..domain.signin import MFA_SETUP, NEW_PASSWORD_REQUIRED, PASSWORD_MAX, SOFTWARE_TOKEN_MFA
@@ -26,7 +24,9 @@ from ..ports import (
     UnknownAccount,
     WrongAnswer,
 )
-from ..storage.models import StaffRecord
+from ..stores.access import AccessStore
+from ..stores.engine import WriteConflict
+from ..stores.rows import StaffRow
 
 _ITERATIONS = 200_000
 _MAX_ITERATIONS = 1_000_000  # a tampered record cannot make one check cost more than this
@@ -52,7 +52,7 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
-def _identity(record: StaffRecord) -> StaffIdentity:
+def _identity(record: StaffRow) -> StaffIdentity:
     return StaffIdentity(
         record.username,
         tuple(str(role) for role in record.roles or []),
@@ -62,22 +62,16 @@ def _identity(record: StaffRecord) -> StaffIdentity:
     )
 
 
-def _conditional_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException"
-
-
-class DynamoStaffDirectory:
+class StoreStaffDirectory:
     """Demo accounts sign in with their password alone; an account made by ``create_account`` must choose a
     password and enrol an authenticator app; one that has enrolled must give a code at every sign-in."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, access: AccessStore, clock: Clock | None = None) -> None:
+        self._access = access
         self._clock = clock or SystemClock()
 
-    def _get(self, username: str) -> StaffRecord | None:
-        try:
-            return StaffRecord.get(username, consistent_read=True)
-        except StaffRecord.DoesNotExist:
-            return None
+    def _get(self, username: str) -> StaffRow | None:
+        return self._access.account(username)
 
     def authenticate(self, username: str, password: str) -> SignInStep | None:
         record = self._get(username)
@@ -88,7 +82,7 @@ class DynamoStaffDirectory:
             return None
         return self._after_password(record)
 
-    def _after_password(self, record: StaffRecord) -> SignInStep:
+    def _after_password(self, record: StaffRow) -> SignInStep:
         if record.must_change_password:
             return SignInStep(challenge=NEW_PASSWORD_REQUIRED)
         if record.totp_secret:
@@ -112,26 +106,19 @@ class DynamoStaffDirectory:
             return SignInStep(identity=_identity(self._get(username) or record))
         raise ChallengeExpired(challenge)
 
-    def _use_code(self, record: StaffRecord, secret: str, code: str) -> None:
+    def _use_code(self, record: StaffRow, secret: str, code: str) -> None:
         """Accept ``code`` once: the step it belongs to is written only if newer than the last one used."""
         last = None if record.totp_last_step is None else int(record.totp_last_step)
         step = totp.matching_step(secret, code, self._clock.now_ms(), last)
         if step is None:
             raise WrongAnswer("wrong code")
         try:
-            record.update(
-                actions=[StaffRecord.totp_secret.set(secret), StaffRecord.totp_last_step.set(step)],
-                condition=StaffRecord.totp_last_step.does_not_exist() | (StaffRecord.totp_last_step < step),
-            )
-        except UpdateError as error:
-            if _conditional_failed(error):
-                raise WrongAnswer("code already used") from None
-            raise
+            self._access.record_totp_step(record.username, secret, step, last)
+        except WriteConflict:
+            raise WrongAnswer("code already used") from None
 
-    def _save_password(self, record: StaffRecord, password: str) -> None:
-        record.update(
-            actions=[StaffRecord.password_hash.set(hash_password(password)), StaffRecord.must_change_password.remove()]
-        )
+    def _save_password(self, record: StaffRow, password: str) -> None:
+        self._access.set_password(record.username, hash_password(password))
 
     def start_totp_setup(self, username: str, state: dict[str, str]) -> SignInStep:
         secret = totp.new_secret()
@@ -153,7 +140,7 @@ class DynamoStaffDirectory:
         self._save_password(record, new)
 
     def create_account(self, username: str, temporary_password: str, roles: tuple[str, ...], name: str) -> None:
-        record = StaffRecord(
+        record = StaffRow(
             username=username,
             password_hash=hash_password(temporary_password),
             roles=list(roles),
@@ -162,22 +149,18 @@ class DynamoStaffDirectory:
             mfa_required=True,
         )
         try:
-            record.save(condition=StaffRecord.username.does_not_exist())
-        except PutError as error:
-            if _conditional_failed(error):
-                raise AccountExists(username) from None
-            raise
+            self._access.create_account(record)
+        except WriteConflict:
+            raise AccountExists(username) from None
 
     def set_enabled(self, username: str, enabled: bool) -> None:
-        self._update(username, StaffRecord.enabled.set(enabled))
+        try:
+            self._access.set_account_enabled(username, enabled)
+        except WriteConflict:
+            raise UnknownAccount(username) from None
 
     def set_roles(self, username: str, roles: tuple[str, ...]) -> None:
-        self._update(username, StaffRecord.roles.set(list(roles)))
-
-    def _update(self, username: str, action: Any) -> None:
         try:
-            StaffRecord(username=username).update(actions=[action], condition=StaffRecord.username.exists())
-        except UpdateError as error:
-            if _conditional_failed(error):
-                raise UnknownAccount(username) from None
-            raise
+            self._access.set_account_roles(username, list(roles))
+        except WriteConflict:
+            raise UnknownAccount(username) from None

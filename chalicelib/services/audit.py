@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from ..storage.models import AuditRecord
+from ..stores.audit import audit_row
 from .deps import Deps
 
 
@@ -19,10 +20,11 @@ def audit_entry(subject: str, actor: str, action: str, now_ms: int, **detail: An
     )
 
 
-def history(subject: str, limit: int = 200) -> list[dict[str, Any]]:
+def history(deps: Deps, subject: str, limit: int = 200) -> list[dict[str, Any]]:
+    """The subject's entries, oldest first, as the API shows them."""
     return [
         {"at": int(r.at_id.split("#")[0]), "actor": r.actor, "action": r.action, "detail": r.detail or {}}
-        for r in AuditRecord.query(subject, limit=limit)
+        for r in deps.stores.audit.trail(subject, limit)
     ]
 
 
@@ -40,4 +42,4 @@ def staff_subject(username: str) -> str:
 
 
 def record_staff_event(deps: Deps, username: str, action: str, actor: str | None = None, **detail: Any) -> None:
-    audit_entry(staff_subject(username), actor or username[:128], action, deps.now(), **detail).save()
+    deps.stores.audit.add(audit_row(staff_subject(username), actor or username[:128], action, deps.now(), **detail))

@@ -16,7 +16,7 @@ from typing import Any
 from ..domain import signin, totp
 from ..domain.errors import Forbidden, InvalidInput, Unauthorized, WrongPassword
 from ..ports import ChallengeExpired, PasswordRejected, SignInStep, StaffDirectoryError, StaffIdentity, WrongAnswer
-from ..storage.models import SessionRecord
+from ..stores.rows import SessionRow
 from . import sessions, signin_throttle
 from .audit import record_staff_event
 from .deps import Deps
@@ -98,7 +98,7 @@ def answer_challenge(
         raise _wrong_code(deps, record, client) from None
     except ChallengeExpired:
         signin_throttle.release(deps, claims)
-        sessions.drop(record)
+        sessions.drop(deps, record)
         raise _sign_in_expired() from None
     except PasswordRejected as error:
         raise InvalidInput(str(error), "the directory refused the new password") from None
@@ -111,7 +111,7 @@ def answer_challenge(
     return _next(deps, record.username, step, list(record.buckets or []), client, (record, pending or ""))
 
 
-def _checked_answer(record: SessionRecord, answer: object) -> str:
+def _checked_answer(record: SessionRow, answer: object) -> str:
     if not isinstance(answer, str) or not answer:
         raise InvalidInput("Completați câmpul.", "the answer is required")
     if record.challenge == signin.NEW_PASSWORD_REQUIRED:
@@ -130,11 +130,11 @@ def _limit(key: str) -> int:
     return {"addr": signin.ADDRESS_LIMIT, "user": signin.USER_LIMIT}.get(kind, signin.PAIR_LIMIT)
 
 
-def _wrong_code(deps: Deps, record: SessionRecord, client: str) -> Unauthorized:
-    failures = sessions.count_failure(record)
+def _wrong_code(deps: Deps, record: SessionRow, client: str) -> Unauthorized:
+    failures = sessions.count_failure(deps, record)
     record_staff_event(deps, record.username, "sign_in_failed", client=client, reason=record.challenge)
     if failures >= MAX_WRONG_CODES:
-        sessions.drop(record)
+        sessions.drop(deps, record)
         return Unauthorized("Prea multe coduri greșite; introduceți din nou numele și parola.", "too many wrong codes")
     return Unauthorized("Codul nu este corect. Folosiți codul afișat acum în aplicație.", "wrong code")
 
@@ -145,7 +145,7 @@ def _next(
     step: SignInStep,
     buckets: list[str],
     client: str,
-    in_progress: tuple[SessionRecord, str] | None,
+    in_progress: tuple[SessionRow, str] | None,
 ) -> SignIn:
     """A session when ``step`` signs in and nothing more is required; otherwise the sign-in in progress
     (``in_progress``: its record and the client's token) waits for the next challenge."""
@@ -154,11 +154,11 @@ def _next(
             step = _directory(lambda: deps.staff.start_totp_setup(username, step.state))
         except ChallengeExpired:
             if in_progress is not None:
-                sessions.drop(in_progress[0])
+                sessions.drop(deps, in_progress[0])
             raise _sign_in_expired() from None
     if step.identity is not None:
         if in_progress is not None:
-            sessions.drop(in_progress[0])
+            sessions.drop(deps, in_progress[0])
         token = sessions.start_session(deps, step.identity, client)
         signin_throttle.trust(deps, username, client)
         record_staff_event(deps, username, "signed_in", client=client)

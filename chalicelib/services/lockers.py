@@ -172,16 +172,16 @@ def locker_view(deps: Deps, locker_id: str, with_alerts: bool = False) -> dict[s
     view["keypadLockedUntil"] = state.next_check_at(now) if state.wait_seconds(now) else None
     view["keypadUnderAttackUntil"] = state.attack_until if state.under_attack(now) else None
     if with_alerts:
-        view["alerts"] = locker_alerts(locker_id)
+        view["alerts"] = locker_alerts(deps, locker_id)
     return view
 
 
 ALERT_ACTIONS = ("fault", "keypad_attack", "command_timed_out", "malformed_event", "security_fault")
 
 
-def locker_alerts(locker_id: str) -> list[dict[str, Any]]:
+def locker_alerts(deps: Deps, locker_id: str) -> list[dict[str, Any]]:
     """What staff must look at, from the locker's audit trail (one Query)."""
-    return [h for h in history(locker_subject(locker_id), 100) if h["action"] in ALERT_ACTIONS]
+    return [h for h in history(deps, locker_subject(locker_id), 100) if h["action"] in ALERT_ACTIONS]
 
 
 def set_compartment_enabled(

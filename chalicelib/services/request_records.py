@@ -71,7 +71,7 @@ def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
         # no contact any more (already erased): nothing to schedule
 
 
-def request_view(record: RequestRecord, with_history: bool = False) -> dict[str, Any]:
+def request_view(record: RequestRecord) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": record.id,
         "registrationNumber": record.registration_number,
@@ -91,14 +91,14 @@ def request_view(record: RequestRecord, with_history: bool = False) -> dict[str,
         "updatedAt": record.updated_at,
         "closedAt": record.closed_at,
     }
-    if with_history:
-        view["history"] = history(request_subject(record.id))
-        view["notifications"] = notifications_of(record.id)
     return view
 
 
 def open_request(deps: Deps, actor: str, request_id: str) -> dict[str, Any]:
     """A request's whole record for a clerk (name, masked phone, history); each opening is in the clerk's trail."""
-    view = request_view(load_request(request_id), with_history=True)
+    record = load_request(request_id)
+    view = request_view(record)
+    view["history"] = history(deps, request_subject(record.id))
+    view["notifications"] = notifications_of(record.id)
     record_staff_event(deps, actor, "viewed_request", request=request_id)
     return view

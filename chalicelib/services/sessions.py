@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
-
-from pynamodb.exceptions import UpdateError
 
 from ..domain.errors import Unauthorized
 from ..ports import SignInStep, StaffIdentity
-from ..storage.models import SessionRecord, ttl_at
+from ..stores import WriteConflict
+from ..stores.rows import SessionRow
 from .deps import Deps
 
 TOKEN_BYTES = 32
@@ -36,13 +34,12 @@ def _expired() -> Unauthorized:
     return Unauthorized("Sesiunea a expirat; autentificați-vă din nou.", "session expired")
 
 
-def _record(token: str | None, kind: str) -> SessionRecord:
+def _record(deps: Deps, token: str | None, kind: str) -> SessionRow:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("Autentificați-vă.", "authentication required")
-    try:
-        record = SessionRecord.get(token_id(token), consistent_read=True)
-    except SessionRecord.DoesNotExist:
-        raise Unauthorized("Sesiune invalidă; autentificați-vă din nou.", "invalid or ended session") from None
+    record = deps.stores.access.session(token_id(token))
+    if record is None:
+        raise Unauthorized("Sesiune invalidă; autentificați-vă din nou.", "invalid or ended session")
     if record.kind != kind:
         raise Unauthorized("Sesiune invalidă; autentificați-vă din nou.", "invalid or ended session")
     return record
@@ -52,55 +49,55 @@ def start_session(deps: Deps, identity: StaffIdentity, client: str) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = deps.now()
     expires = now + deps.settings.session_minutes * 60_000
-    SessionRecord(
-        id=token_id(token),
-        kind=SESSION,
-        username=identity.username,
-        roles=list(identity.roles),
-        display_name=identity.display_name or identity.username,
-        client=client,
-        created_at=now,
-        last_seen=now,
-        checked_at=now,
-        expires_at=expires,
-        ttl=ttl_at(expires // 1000 + 60),
-    ).save()
+    deps.stores.access.open_session(
+        SessionRow(
+            id=token_id(token),
+            kind=SESSION,
+            username=identity.username,
+            roles=list(identity.roles),
+            display_name=identity.display_name or identity.username,
+            client=client,
+            created_at=now,
+            last_seen=now,
+            checked_at=now,
+            expires_at=expires,
+            ttl=expires // 1000 + 60,
+        )
+    )
     return token
 
 
 def check_session(deps: Deps, token: str | None, touch: bool = True) -> StaffIdentity:
     """The identity of a live session; ``touch`` counts this request as activity (a page's own periodic
     refresh does not, so an unattended screen still times out)."""
-    record = _record(token, SESSION)
+    record = _record(deps, token, SESSION)
     now = deps.now()
     idle_ms = deps.settings.session_idle_minutes * 60_000
     if record.expires_at <= now or now - (record.last_seen or record.created_at) >= idle_ms:
-        record.delete()
+        deps.stores.access.end_session(record.id)
         raise _expired()
     identity = StaffIdentity(record.username, tuple(str(r) for r in record.roles or []), record.display_name or "")
-    actions: list[Any] = []
+    checked_at = last_seen = None
     if now - (record.checked_at or 0) >= RECHECK_EVERY_MS:
         current = deps.staff.lookup(record.username)
         if current is None or not set(identity.roles) <= set(current.roles):
             end_sessions_of(deps, record.username)
             raise Unauthorized("Contul a fost modificat; autentificați-vă din nou.", "account changed")
-        actions.append(SessionRecord.checked_at.set(now))
+        checked_at = now
     if touch and now - (record.last_seen or 0) >= TOUCH_EVERY_MS:
-        actions.append(SessionRecord.last_seen.set(now))
-    if actions:
+        last_seen = now
+    if checked_at is not None or last_seen is not None:
         try:
-            record.update(actions=actions, condition=SessionRecord.id.exists())
-        except UpdateError as error:
-            if _condition_failed(error):
-                raise _expired() from None  # ended meanwhile (signed out in another tab)
-            raise
+            deps.stores.access.touch_session(record.id, last_seen=last_seen, checked_at=checked_at)
+        except WriteConflict:
+            raise _expired() from None  # ended meanwhile (signed out in another tab)
     return identity
 
 
 def end_session(deps: Deps, token: str | None) -> StaffIdentity:
     """Sign out: the token answers 401 from now on."""
     identity = check_session(deps, token, touch=False)
-    SessionRecord(id=token_id(token or "")).delete()
+    deps.stores.access.end_session(token_id(token or ""))
     return identity
 
 
@@ -108,9 +105,9 @@ def end_sessions_of(deps: Deps, username: str, keep: str | None = None) -> int:
     """End every session and sign-in in progress of ``username`` but the one ``keep`` names (its record id);
     returns how many."""
     ended = 0
-    for key in SessionRecord.by_user.query(username):
-        if key.id != keep:
-            SessionRecord(id=key.id).delete()
+    for session_id in deps.stores.access.session_ids_of(username):
+        if session_id != keep:
+            deps.stores.access.end_session(session_id)
             ended += 1
     return ended
 
@@ -118,79 +115,56 @@ def end_sessions_of(deps: Deps, username: str, keep: str | None = None) -> int:
 def start_challenge(deps: Deps, username: str, step: SignInStep, buckets: list[str], client: str) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = deps.now()
-    SessionRecord(
-        id=token_id(token),
-        kind=CHALLENGE,
-        username=username,
-        client=client,
-        created_at=now,
-        expires_at=now + CHALLENGE_MS,
-        challenge=step.challenge,
-        state=step.state,
-        secret=step.secret or None,
-        buckets=buckets,
-        failures=0,
-        ttl=ttl_at((now + CHALLENGE_MS) // 1000 + 60),
-    ).save()
+    deps.stores.access.open_session(
+        SessionRow(
+            id=token_id(token),
+            kind=CHALLENGE,
+            username=username,
+            client=client,
+            created_at=now,
+            expires_at=now + CHALLENGE_MS,
+            challenge=step.challenge,
+            state=step.state,
+            secret=step.secret or None,
+            buckets=buckets,
+            failures=0,
+            ttl=(now + CHALLENGE_MS) // 1000 + 60,
+        )
+    )
     return token
 
 
-def load_challenge(deps: Deps, token: str | None) -> SessionRecord:
+def load_challenge(deps: Deps, token: str | None) -> SessionRow:
     """The sign-in in progress that ``token`` names, unexpired."""
     try:
-        record = _record(token, CHALLENGE)
+        record = _record(deps, token, CHALLENGE)
     except Unauthorized:
         raise Unauthorized(
             "Autentificarea a expirat; introduceți din nou numele și parola.", "sign-in expired or unknown"
         ) from None
     if record.expires_at <= deps.now():
-        record.delete()
+        deps.stores.access.end_session(record.id)
         raise Unauthorized("Autentificarea a expirat; introduceți din nou numele și parola.", "sign-in expired")
     return record
 
 
-def advance_challenge(deps: Deps, record: SessionRecord, step: SignInStep) -> None:
+def advance_challenge(deps: Deps, record: SessionRow, step: SignInStep) -> None:
     """The sign-in in progress now waits for ``step``'s challenge (Unauthorized if it ended meanwhile)."""
-    now = deps.now()
     try:
-        _advance(record, step, now)
-    except UpdateError as error:
-        if _condition_failed(error):
-            raise Unauthorized(
-                "Autentificarea a expirat; introduceți din nou numele și parola.", "sign-in ended"
-            ) from None
-        raise
+        deps.stores.access.advance_challenge(
+            record.id, step.challenge or "", step.state, step.secret, deps.now() + CHALLENGE_MS
+        )
+    except WriteConflict:
+        raise Unauthorized("Autentificarea a expirat; introduceți din nou numele și parola.", "sign-in ended") from None
 
 
-def _advance(record: SessionRecord, step: SignInStep, now: int) -> None:
-    record.update(
-        actions=[
-            SessionRecord.challenge.set(step.challenge or ""),
-            SessionRecord.state.set(step.state),
-            SessionRecord.secret.set(step.secret) if step.secret else SessionRecord.secret.remove(),
-            SessionRecord.failures.set(0),
-            SessionRecord.expires_at.set(now + CHALLENGE_MS),
-            SessionRecord.ttl.set(ttl_at((now + CHALLENGE_MS) // 1000 + 60)),
-        ],
-        condition=SessionRecord.id.exists(),
-    )
-
-
-def count_failure(record: SessionRecord) -> int:
+def count_failure(deps: Deps, record: SessionRow) -> int:
     """The sign-in's wrong answers so far, this one included (a very large number when it has ended)."""
     try:
-        record.update(actions=[SessionRecord.failures.add(1)], condition=SessionRecord.id.exists())
-    except UpdateError as error:
-        if _condition_failed(error):
-            return 1 << 30
-        raise
-    return int(record.failures or 0)
+        return deps.stores.access.count_failure(record.id)
+    except WriteConflict:
+        return 1 << 30
 
 
-def drop(record: SessionRecord) -> None:
-    record.delete()
-
-
-def _condition_failed(error: UpdateError) -> bool:
-    """The item was gone (or changed) when the conditional write arrived."""
-    return getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException"
+def drop(deps: Deps, record: SessionRow) -> None:
+    deps.stores.access.end_session(record.id)

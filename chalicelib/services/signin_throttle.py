@@ -13,11 +13,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from pynamodb.exceptions import PutError
-
 from ..domain import signin
 from ..domain.errors import TooManyAttempts
-from ..storage.models import SignInAttemptRecord, ttl_at
+from ..stores import WriteConflict
+from ..stores.rows import SignInAttempt
 from .audit import record_staff_event
 from .deps import Deps
 
@@ -41,9 +40,7 @@ def _known_key(deps: Deps, username: str, client: str) -> str:
 
 
 def buckets_for(deps: Deps, username: str, client: str) -> list[signin.Bucket]:
-    try:
-        SignInAttemptRecord.get(_known_key(deps, username, client))
-    except SignInAttemptRecord.DoesNotExist:
+    if deps.stores.access.attempt(_known_key(deps, username, client)) is None:
         return [
             signin.Bucket(f"addr#{_address(deps, client)}", signin.ADDRESS_LIMIT),
             signin.Bucket(f"user#{username}", signin.USER_LIMIT),
@@ -56,7 +53,7 @@ def claim(deps: Deps, username: str, client: str, buckets: list[signin.Bucket]) 
     now = deps.now()
     claims: list[Claim] = []
     for bucket in buckets:
-        wait = _claim_one(bucket, now)
+        wait = _claim_one(deps, bucket, now)
         if wait is not None:
             release(deps, claims)
             record_staff_event(deps, username, "sign_in_locked", client=client, bucket=bucket.key.split("#")[0])
@@ -70,17 +67,15 @@ def claim(deps: Deps, username: str, client: str, buckets: list[signin.Bucket]) 
     return claims
 
 
-def _claim_one(bucket: signin.Bucket, now: int) -> int | None:
+def _claim_one(deps: Deps, bucket: signin.Bucket, now: int) -> int | None:
     """None when a slot was taken; otherwise the seconds until one frees."""
     for _ in range(_ATTEMPTS):
-        item = _read(bucket.key)
+        item = _read(deps, bucket.key)
         slots = signin.recent([int(s) for s in item.slots or []], now)
         wait = signin.retry_after_s(slots, bucket.limit, now)
         if wait is not None:
             return wait
-        item.slots = signin.with_claim(slots, bucket.limit, now)
-        item.ttl = ttl_at((now + signin.WINDOW_MS) // 1000 + 60)
-        if _saved(item):
+        if _saved(deps, item, signin.with_claim(slots, bucket.limit, now), (now + signin.WINDOW_MS) // 1000 + 60):
             return None
     return 1  # others are trying at this very moment: the caller tries again in a second
 
@@ -89,35 +84,28 @@ def release(deps: Deps, claims: list[Claim]) -> None:
     """Give back the slots of a try that was right."""
     for taken in claims:
         for _ in range(_ATTEMPTS):
-            item = _read(taken.key)
-            item.slots = signin.without_claim([int(s) for s in item.slots or []], taken.at)
-            if _saved(item):
+            item = _read(deps, taken.key)
+            if _saved(deps, item, signin.without_claim([int(s) for s in item.slots or []], taken.at), item.ttl):
                 break
 
 
 def trust(deps: Deps, username: str, client: str) -> None:
     """Remember that ``username`` signed in from ``client``."""
-    expires = ttl_at(deps.now() // 1000 + KNOWN_DAYS * 86_400)
+    expires = deps.now() // 1000 + KNOWN_DAYS * 86_400
     for _ in range(_ATTEMPTS):
-        mark = _read(_known_key(deps, username, client))
-        mark.ttl = expires
-        if _saved(mark):
+        mark = _read(deps, _known_key(deps, username, client))
+        if _saved(deps, mark, mark.slots, expires):
             return
 
 
-def _read(key: str) -> SignInAttemptRecord:
-    try:
-        return SignInAttemptRecord.get(key, consistent_read=True)
-    except SignInAttemptRecord.DoesNotExist:
-        return SignInAttemptRecord(key=key)
+def _read(deps: Deps, key: str) -> SignInAttempt:
+    return deps.stores.access.attempt(key) or SignInAttempt(key=key)
 
 
-def _saved(item: SignInAttemptRecord) -> bool:
+def _saved(deps: Deps, item: SignInAttempt, slots: list[int] | None, ttl: int | None) -> bool:
     """Written if nobody wrote it since it was read (its version)."""
     try:
-        item.save()
-    except PutError as error:
-        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
-            return False
-        raise
+        deps.stores.access.save_slots(item.key, slots, ttl, item.version)
+    except WriteConflict:
+        return False
     return True

@@ -29,7 +29,7 @@ def staff_tasks(deps: Deps) -> dict[str, Any]:
     ]
     alerts = []
     for locker in list_lockers(deps):
-        alerts += [{"lockerId": locker["id"], **alert} for alert in locker_alerts(locker["id"])[-20:]]
+        alerts += [{"lockerId": locker["id"], **alert} for alert in locker_alerts(deps, locker["id"])[-20:]]
         if not locker["online"]:
             alerts.append({"lockerId": locker["id"], "action": "offline", "at": locker["lastSeen"], "detail": {}})
     soon = deps.settings.max_phone_days - WARN_BEFORE_DAYS

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.adapters.staff_directory import DynamoStaffDirectory
+from chalicelib.adapters.staff_directory import StoreStaffDirectory
 from chalicelib.config import load_settings
 from chalicelib.wiring import build_deps
 from tests.browser.test_accessibility import AXE, violations
@@ -25,9 +25,9 @@ def sign_in(page: object, base_url: str, user: str, password: str) -> None:
 
 
 def test_first_sign_in_changes_the_password_and_enrols_an_authenticator(stack, browser, shot):
-    build_deps(load_settings(stack.env()))  # binds the models to the stack's emulator
+    deps = build_deps(load_settings(stack.env()))
     user = username("b")
-    DynamoStaffDirectory().create_account(user, TEMPORARY, ("clerk",), "Ioana Pop")
+    StoreStaffDirectory(deps.stores.access).create_account(user, TEMPORARY, ("clerk",), "Ioana Pop")
     check_axe = AXE.exists()
     page = browser.new_context(bypass_csp=True).new_page()  # only to inject axe; the CSP is tested elsewhere
 

@@ -46,7 +46,7 @@ def test_a_crash_after_the_publish_is_reconciled_by_the_door_events(
     assert event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=unlock["id"]) == (
         "collected"
     )
-    actions = [h["action"] for h in history(request_subject(record.id))]
+    actions = [h["action"] for h in history(deps, request_subject(record.id))]
     assert "pickup_unlock" in actions and "collect_from_locker" in actions
 
 

@@ -113,7 +113,7 @@ def test_under_attack_the_phone_digits_are_checked_and_a_wrong_one_counts(stack,
     deps.clock.advance(60_000)
     outcome, reply = code_event(deps, locker, "pin", pin + "6005")
     assert outcome == "unlock" and reply["compartment"] == record.compartment
-    alerts = [h for h in history(locker_subject(locker.locker_id), 100) if h["action"] == "keypad_attack"]
+    alerts = [h for h in history(deps, locker_subject(locker.locker_id), 100) if h["action"] == "keypad_attack"]
     assert len(alerts) == 1  # staff see the attack once, not once per wrong PIN
 
 
@@ -168,7 +168,7 @@ def test_an_offline_pickup_that_does_not_match_is_a_security_fault_and_changes_n
     assert event(deps, foreign, "offline_pickup", compartment=record.compartment, code=token).startswith("security_")
     assert load_request(record.id).status == "in_locker"
     assert LockerItem.get(locker.locker_id, f"C#{record.compartment}").request_id == record.id
-    faults = [h for h in history(locker_subject(locker.locker_id), 100) if h["action"] == "security_fault"]
+    faults = [h for h in history(deps, locker_subject(locker.locker_id), 100) if h["action"] == "security_fault"]
     assert len(faults) >= 3
 
 

@@ -13,7 +13,6 @@ from chalicelib.config import load_settings
 from chalicelib.domain.errors import TooManyAttempts, Unauthorized
 from chalicelib.services import auth, sessions
 from chalicelib.services.audit import history, staff_subject
-from chalicelib.storage.models import StaffRecord
 from chalicelib.wiring import build_deps
 from tests.integration.test_services_with_clock import FakeClock
 from tests.support.staff import PASSWORD, local_account
@@ -97,8 +96,8 @@ def test_the_idle_timeout_is_configurable_and_the_absolute_lifetime_still_holds(
 def test_an_account_disabled_outside_the_app_loses_its_session_within_minutes(deps):
     user = local_account()
     token = auth.sign_in(deps, user, PASSWORD, "198.51.100.7").token
-    StaffRecord(username=user).update(actions=[StaffRecord.enabled.set(False)])  # as in the Cognito console
+    deps.stores.access.set_account_enabled(user, False)  # as in the Cognito console
     deps.clock.advance(5 * MINUTE)
     with pytest.raises(Unauthorized):
         sessions.check_session(deps, token)
-    assert "signed_in" in [e["action"] for e in history(staff_subject(user))]
+    assert "signed_in" in [e["action"] for e in history(deps, staff_subject(user))]
