@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pynamodb.exceptions import PutError
 
 from ..domain.codes import b64url, keyed_hash, new_pin, new_token
 from ..domain.keypad import PHONE_DIGITS
-from ..storage.models import CredentialRecord, RequestRecord, ttl_at
+from ..stores.credentials import kept_until
+from ..stores.engine import WriteConflict
+from ..stores.rows import Credential, Request
 from .deps import Deps
 from .notify import current_contact
 
-KEEP_AFTER_EXPIRY_S = 30 * 86_400
 NONCE_BYTES = 6  # 8 characters: unique enough per locker, and every character makes the QR denser
 OFFLINE_QR_DOMAIN = "eps2-offline-1"
 
@@ -35,10 +35,9 @@ class IssuedCodes:
     verifier: dict[str, Any]
 
 
-def discard_codes(codes: IssuedCodes) -> None:
+def discard_codes(deps: Deps, codes: IssuedCodes) -> None:
     """Remove codes issued for a transaction that did not commit."""
-    for key in (codes.pin_key, codes.token_key):
-        CredentialRecord(code_key=key).delete()
+    deps.stores.credentials.discard([codes.pin_key, codes.token_key])
 
 
 def pin_key(deps: Deps, locker_id: str, pin: str) -> str:
@@ -80,10 +79,10 @@ def issue_codes(
         pkey = pin_key(deps, locker_id, pin)
         record = _credential(pkey, request_id, locker_id, compartment, expires_at, tkey, deposit_cmd, nonce)
         record.phone_digits = phone_digits_key(deps, pkey, digits) if digits else None
-        record.verifier = pin_verifier(pin, digits, deps.settings.offline_pin_kdf_n)
+        verifier = record.verifier = pin_verifier(pin, digits, deps.settings.offline_pin_kdf_n)
         try:
-            record.save(condition=CredentialRecord.code_key.does_not_exist())
-        except PutError:
+            deps.stores.credentials.issue(record)
+        except WriteConflict:
             continue  # another live request holds this PIN at this locker
         break
     else:
@@ -91,11 +90,11 @@ def issue_codes(
     qr = _credential(tkey, request_id, locker_id, compartment, expires_at, pkey, deposit_cmd, nonce)
     qr_content = offline_qr(deps, token, locker_id, deposit_cmd, compartment, expires_at, nonce)
     qr.sealed_pin = _seal(deps, token, json.dumps({"pin": pin, "qr": qr_content}))
-    qr.save(condition=CredentialRecord.code_key.does_not_exist())
-    return IssuedCodes(pin, token, pkey, tkey, nonce, record.verifier)
+    deps.stores.credentials.issue(qr)
+    return IssuedCodes(pin, token, pkey, tkey, nonce, verifier)
 
 
-def issue_request_codes(deps: Deps, request: RequestRecord, expires_at: int) -> IssuedCodes:
+def issue_request_codes(deps: Deps, request: Request, expires_at: int) -> IssuedCodes:
     """New codes for a request whose documents are in its compartment (deposit confirmed, or reissue)."""
     assert request.locker_id and request.compartment
     contact = current_contact(deps, request.id)
@@ -162,7 +161,7 @@ def reseal(deps: Deps, token: str, content: str) -> str:
     return _seal(deps, token, content)
 
 
-def unseal(deps: Deps, token: str, credential: CredentialRecord) -> dict[str, str]:
+def unseal(deps: Deps, token: str, credential: Credential) -> dict[str, str]:
     """The PIN and full QR content, readable only with the token from the citizen's link."""
     if not credential.sealed_pin:
         return {}
@@ -179,8 +178,8 @@ def _credential(
     sibling: str,
     deposit_cmd: str,
     nonce: str,
-) -> CredentialRecord:
-    return CredentialRecord(
+) -> Credential:
+    return Credential(
         code_key=key,
         sibling=sibling,
         request_id=request_id,
@@ -189,27 +188,11 @@ def _credential(
         expires_at=expires_at,
         deposit_cmd=deposit_cmd,
         offline_nonce=nonce,
-        ttl=ttl_at(expires_at // 1000 + KEEP_AFTER_EXPIRY_S),
+        ttl=kept_until(expires_at),
     )
 
 
-def revoke_codes(qr_key: str) -> CredentialRecord | None:
-    """Make the request's PIN and QR refuse from now on; returns the QR credential (for its offline nonce)."""
-    try:
-        qr = CredentialRecord.get(qr_key)
-    except CredentialRecord.DoesNotExist:
-        return None
-    for key in filter(None, (qr.code_key, qr.sibling)):
-        CredentialRecord(code_key=key).update(
-            actions=[CredentialRecord.revoked.set(True)], condition=CredentialRecord.code_key.exists()
-        )
-    return qr
-
-
-def find_by_token(deps: Deps, token: str) -> CredentialRecord | None:
+def find_by_token(deps: Deps, token: str) -> Credential | None:
     if not token or len(token) > 128:
         return None
-    try:
-        return CredentialRecord.get(token_key(deps, token))
-    except CredentialRecord.DoesNotExist:
-        return None
+    return deps.stores.credentials.get(token_key(deps, token))

@@ -136,7 +136,7 @@ def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
             )
             tx.save(status_audit(change))
     except TransactWriteError:
-        discard_codes(codes)
+        discard_codes(deps, codes)
         return "stale"
     request = load_request(request.id)
     notify_pickup(deps, request, codes.pin, codes.token)

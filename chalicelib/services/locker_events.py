@@ -65,10 +65,10 @@ def handle_locker_event(deps: Deps, locker_id: str, payload: Any) -> str:
         outcome = _dispatch(deps, event)
     except Exception:
         log.exception("event %s from %s failed", event.type, locker_id)
-        forget(event)  # let the at-least-once delivery try again
+        forget(deps, event)  # let the at-least-once delivery try again
         raise
     if event.type != "heartbeat":
-        set_outcome(event, outcome)
+        set_outcome(deps, event, outcome)
     if outcome == "collected":
         metrics.count(metrics.PICKUPS, lockerId=event.locker, channel="locker")
     return outcome

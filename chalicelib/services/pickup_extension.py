@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import json
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
-
 from ..domain.errors import IllegalTransition, NotFound, RequestChanged
 from ..domain.lifecycle import Status
-from ..storage.models import CredentialRecord, RequestRecord, ttl_at
-from .audit import audit_entry, request_subject
+from ..stores.audit import audit_row
+from ..stores.engine import ABSENT, WriteConflict
+from ..stores.rows import Credential, Request
+from .audit import request_subject
 from .commands import send_pin_verifier
-from .credentials import KEEP_AFTER_EXPIRY_S, find_by_token, offline_qr, reseal, unseal
+from .credentials import find_by_token, offline_qr, reseal, unseal
 from .deps import Deps
-from .request_records import load_request
+from .request_records import get_request
 
 DAY_MS = 86_400_000
 
 
-def can_extend(deps: Deps, request: RequestRecord, credential: CredentialRecord) -> bool:
+def can_extend(deps: Deps, request: Request, credential: Credential) -> bool:
     return (
         request.status == Status.IN_LOCKER.value
         and not request.extended_at
@@ -36,12 +34,12 @@ def can_extend(deps: Deps, request: RequestRecord, credential: CredentialRecord)
     )
 
 
-def extend_pickup(deps: Deps, token: str) -> RequestRecord:
+def extend_pickup(deps: Deps, token: str) -> Request:
     """Add ``extend_days`` to the deadline of the request behind ``token``; once per request."""
     credential = find_by_token(deps, token)
     if credential is None or credential.revoked:
         raise NotFound("Codul nu este valid.", "unknown pickup code")
-    request = load_request(credential.request_id)
+    request = get_request(deps, credential.request_id)
     if not can_extend(deps, request, credential):
         raise IllegalTransition(
             "Termenul nu mai poate fi prelungit: a fost deja prelungit o dată, a trecut "
@@ -60,51 +58,39 @@ def extend_pickup(deps: Deps, token: str) -> RequestRecord:
         deadline,
         credential.offline_nonce or "",
     )
-    expiry: list[Action] = [
-        CredentialRecord.expires_at.set(deadline),
-        CredentialRecord.ttl.set(ttl_at(deadline // 1000 + KEEP_AFTER_EXPIRY_S)),
-    ]
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(
-                request,
-                actions=[
-                    RequestRecord.deadline.set(deadline),
-                    RequestRecord.due_at.set(deadline),
-                    RequestRecord.extended_at.set(now),
-                    RequestRecord.reminder_sent_at.remove(),
-                    RequestRecord.updated_at.set(now),
-                ],
-                condition=(RequestRecord.status == Status.IN_LOCKER.value)
-                & RequestRecord.extended_at.does_not_exist()
-                & RequestRecord.pickup_cmd.does_not_exist()
-                & (RequestRecord.qr_key == credential.code_key),
+        with deps.stores.transaction() as tx:
+            deps.stores.requests.update_fields(
+                request.id,
+                tx,
+                set={"deadline": deadline, "due_at": deadline, "extended_at": now, "updated_at": now},
+                remove=["reminder_sent_at"],
+                expect={
+                    "status": Status.IN_LOCKER.value,
+                    "extended_at": ABSENT,
+                    "pickup_cmd": ABSENT,
+                    "qr_key": credential.code_key,
+                },
             )
-            tx.update(
-                credential,
-                actions=[
-                    *expiry,
-                    CredentialRecord.sealed_pin.set(reseal(deps, token, json.dumps({**sealed, "qr": qr_content}))),
-                ],
-                condition=CredentialRecord.used_at.does_not_exist() & (CredentialRecord.revoked == False),  # noqa: E712
+            deps.stores.credentials.extend(
+                credential.code_key, deadline, reseal(deps, token, json.dumps({**sealed, "qr": qr_content})), tx
             )
             if credential.sibling:
-                tx.update(
-                    CredentialRecord(code_key=credential.sibling),
-                    actions=expiry,
-                    condition=CredentialRecord.code_key.exists(),
-                )
-            tx.save(
-                audit_entry(
+                deps.stores.credentials.extend_sibling(credential.sibling, deadline, tx)
+            deps.stores.audit.add(
+                audit_row(
                     request_subject(request.id),
                     "citizen",
                     "deadline_extended",
                     now,
                     **{"from": int(credential.expires_at), "to": deadline},
-                )
+                ),
+                tx,
             )
-    except TransactWriteError as error:
+    except WriteConflict as error:
         raise RequestChanged() from error
     if credential.sibling:
-        send_pin_verifier(deps, CredentialRecord.get(credential.sibling))
-    return load_request(request.id)
+        pin_credential = deps.stores.credentials.get(credential.sibling)
+        if pin_credential is not None:
+            send_pin_verifier(deps, pin_credential)
+    return get_request(deps, request.id)

@@ -7,10 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.sms import BUCHAREST
-from ..storage.models import LockerItem, RequestRecord
 from .credentials import find_by_token, unseal
 from .deps import Deps
-from .lockers import META
 from .pickup_extension import can_extend
 
 
@@ -32,9 +30,8 @@ def pickup_page(deps: Deps, token: str) -> PickupPage:
     credential = find_by_token(deps, token)
     if credential is None or credential.revoked:
         return PickupPage("unknown")
-    try:
-        request = RequestRecord.get(credential.request_id)
-    except RequestRecord.DoesNotExist:
+    request = deps.stores.requests.get(credential.request_id)
+    if request is None:
         return PickupPage("unknown")
     deadline = datetime.fromtimestamp(credential.expires_at / 1000, BUCHAREST).strftime("%d.%m.%Y, ora %H:%M")
     base: dict[str, Any] = {"registration_number": request.registration_number, "deadline": deadline}
@@ -42,10 +39,10 @@ def pickup_page(deps: Deps, token: str) -> PickupPage:
         return PickupPage("used", **base)
     if deps.now() > credential.expires_at or request.status != "in_locker":
         return PickupPage("expired", **base)
-    try:
-        meta = LockerItem.get(credential.locker_id, META)
+    meta = deps.stores.lockers.meta(credential.locker_id)
+    if meta is not None:
         name, location = meta.name or "", meta.location or ""
-    except LockerItem.DoesNotExist:
+    else:
         name, location = credential.locker_id, ""
     sealed = unseal(deps, token, credential)
     return PickupPage(

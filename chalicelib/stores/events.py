@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from .engine import Engine
+from .engine import ABSENT, Engine
 from .rows import LockerEventRow
 
 
 class EventStore:
     def __init__(self, engine: Engine) -> None:
         self.table = engine.table(LockerEventRow)
+
+    def record_first(self, row: LockerEventRow) -> None:
+        """Record an event as received; WriteConflict if this locker's event id was recorded already."""
+        self.table.put(row, expect={"event_id": ABSENT})
+
+    def forget(self, locker_id: str, event_id: str) -> None:
+        """Remove an event's record, so its redelivery is handled again."""
+        self.table.delete((locker_id, event_id))
+
+    def set_outcome(self, locker_id: str, event_id: str, outcome: str) -> None:
+        """Note how the event was answered; no guard (as received or not, the outcome is written)."""
+        self.table.update((locker_id, event_id), set={"outcome": outcome})

@@ -1,11 +1,13 @@
 """A locker's partition: its ``#meta`` item, ``C#<id>`` compartments, ``#keypad`` state and ``R#<nonce>``
-revocations of offline credentials. Allocation's race-freedom lives here: a compartment is reserved only
+revocations of offline credentials. The keypad state changes only at the revision it was read at.
+Allocation's race-freedom lives here: a compartment is reserved only
 if it is free and enabled at the moment of the write."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain.keypad import KeypadState
 from .engine import ABSENT, BeginsWith, Engine, Transaction
 from .rows import LockerRow
 
@@ -82,3 +84,30 @@ class LockerStore:
             for row in self.table.query(locker_id, BeginsWith(REVOKED))
             if (row.revoked_until or 0) > now_ms
         ]
+
+    def keypad_and_meta(self, locker_id: str, with_keypad: bool = True) -> tuple[LockerRow | None, LockerRow | None]:
+        """The keypad state (None: never used, or not asked for) and the meta item, in one read."""
+        keys = [(locker_id, KEYPAD), (locker_id, META)] if with_keypad else [(locker_id, META)]
+        found = {row.item: row for row in self.table.get_many(keys)}
+        return found.get(KEYPAD), found.get(META)
+
+    def keypad(self, locker_id: str) -> LockerRow | None:
+        return self.table.get((locker_id, KEYPAD))
+
+    def meta(self, locker_id: str) -> LockerRow | None:
+        """The locker's ``#meta`` item (name, location, online, clock offset); None: no such locker."""
+        return self.table.get((locker_id, META))
+
+    def count_wrong_pin(self, locker_id: str, state: KeypadState, seen_revision: int | None) -> None:
+        """Write the keypad state after a wrong PIN, only if the keypad is still at ``seen_revision`` (None: it
+        had no item yet), so concurrent failures all count (WriteConflict: read it again and retry)."""
+        self.table.update(
+            (locker_id, KEYPAD),
+            set={
+                "failures": state.failures,
+                "last_failure_at": state.last_failure_at,
+                "attack_until": state.attack_until,
+                "revision": (seen_revision or 0) + 1,
+            },
+            expect={"item": ABSENT} if seen_revision is None else {"revision": seen_revision},
+        )
