@@ -221,7 +221,7 @@ def register_request(deps: Deps, actor: str) -> Response:
 @api("clerk")
 def list_requests(deps: Deps, actor: str) -> Any:
     query: dict[str, str] = dict(routes.request.query_params or {})
-    found = desk.list_requests(query.get("status") or None, query.get("q") or None)
+    found = desk.list_requests(deps, query.get("status") or None, query.get("q") or None)
     return {"requests": [request_records.request_view(r) for r in found]}
 
 

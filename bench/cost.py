@@ -16,7 +16,7 @@ from chalicelib.domain.sms import TEMPLATES, SmsContext, render_sms, segment_cou
 from chalicelib.services.deposit import deposit_documents
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from tests.support.mqtt_locker import MqttLocker
 
 # List prices (USD), eu-central-1, checked 2026-11: change here to re-price.
@@ -64,7 +64,7 @@ def main() -> dict[str, Any]:
             with meter.measure() as rows["deposit"]:
                 compartment = deposit_documents(deps, "bench", record.id, locker_id)
             locker.next_command()
-            cmd = load_request(record.id).deposit_cmd
+            cmd = get_request(deps, record.id).deposit_cmd
             with meter.measure() as rows["door event (deposit closed + SMS)"]:
                 event(deps, locker_id, "door_closed", compartment=compartment, cmd=cmd)
             pin = last_pin(stack.aws_endpoint)

@@ -17,7 +17,7 @@ from bench.instrument import bench_deps, bench_stack, event, fmt, last_pin, onli
 from chalicelib.services.credentials import pin_key, token_key
 from chalicelib.services.deposit import deposit_documents
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from chalicelib.storage.models import CredentialRecord, RequestRecord, ttl_at
 from tests.support.mqtt_locker import MqttLocker
 
@@ -66,7 +66,9 @@ def measure(deps: Any, locker: MqttLocker, stack: Any) -> tuple[list[float], lis
         mark_ready(deps, "bench", record.id)
         compartment = deposit_documents(deps, "bench", record.id, locker.locker_id)
         locker.next_command()
-        event(deps, locker.locker_id, "door_closed", compartment=compartment, cmd=load_request(record.id).deposit_cmd)
+        event(
+            deps, locker.locker_id, "door_closed", compartment=compartment, cmd=get_request(deps, record.id).deposit_cmd
+        )
         pin = last_pin(stack.aws_endpoint)
         started = time.perf_counter()
         event(deps, locker.locker_id, "pin", code=pin)

@@ -19,7 +19,7 @@ from typing import Any
 from bench.instrument import DynamoMeter, bench_deps, bench_stack, event, fmt, online_locker, percentiles, sms_bodies
 from chalicelib.services.deposit import deposit_documents
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from devstack.bridge import Bridge
 from tests.support.mqtt_locker import MqttLocker
 
@@ -94,7 +94,11 @@ def main(pickups: int = 500) -> dict[str, Any]:
                     compartment = deposit_documents(deps, "bench", record.id, locker_id)
                     locker.next_command()
                     event(
-                        deps, locker_id, "door_closed", compartment=compartment, cmd=load_request(record.id).deposit_cmd
+                        deps,
+                        locker_id,
+                        "door_closed",
+                        compartment=compartment,
+                        cmd=get_request(deps, record.id).deposit_cmd,
                     )
                     numbers.append(record)
                 pins = sms_pins(stack.aws_endpoint)

@@ -9,21 +9,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from .. import metrics
 from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
 from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, RequestChanged
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro
 from ..domain.phones import mask_phone, normalise_phone
-from ..storage.models import ContactRecord, CounterRecord, RequestRecord
-from .audit import audit_entry, request_subject
+from ..stores.audit import audit_row
+from ..stores.engine import Transaction, WriteConflict
+from ..stores.rows import Contact, Request
+from .audit import request_subject
 from .deposit import release_compartment
 from .deps import Deps
 from .notify import notify, sms_context
-from .request_records import close_actions, load_request, schedule_contact_erasure, transition
+from .request_records import close_actions, get_request, schedule_contact_erasure, transition
 
 MAX_NAME = 120
 MAX_DOCUMENTS = 500
@@ -88,13 +87,13 @@ def validate_new_request(data: NewRequest) -> tuple[NewRequest, str]:
     return cleaned, normalise_phone(data.phone)
 
 
-def register_request(deps: Deps, actor: str, data: NewRequest) -> RequestRecord:
+def register_request(deps: Deps, actor: str, data: NewRequest) -> Request:
     """Create a request with a gapless registration number (or the desk's own), its contact and audit, atomically."""
     data, phone = validate_new_request(data)
     for attempt in range(30):
         now = deps.now()
         record = _new_record(data, phone, actor, now)
-        contact = ContactRecord(
+        contact = Contact(
             request_id=record.id,
             phone=phone,
             sms_consent=data.sms_consent,
@@ -102,28 +101,26 @@ def register_request(deps: Deps, actor: str, data: NewRequest) -> RequestRecord:
             consent_recorded_at=now,
         )
         try:
-            with TransactWrite(connection=deps.connection) as tx:
+            with deps.stores.transaction() as tx:
                 if data.registration_number:
                     record.registration_number = data.registration_number
                 else:
-                    record.registration_number = _next_number(tx, now)
-                tx.save(
-                    CounterRecord(key=f"regno#{record.registration_number}", owner=record.id),
-                    condition=CounterRecord.key.does_not_exist(),
-                )
-                tx.save(record, condition=RequestRecord.id.does_not_exist())
-                tx.save(contact)
-                tx.save(
-                    audit_entry(
+                    record.registration_number = _next_number(deps, tx, now)
+                deps.stores.counters.claim_registration_number(record.registration_number, record.id, tx)
+                deps.stores.requests.create(record, contact, tx)
+                deps.stores.audit.add(
+                    audit_row(
                         request_subject(record.id),
                         actor,
                         "registered",
                         now,
                         registrationNumber=record.registration_number,
-                    )
+                    ),
+                    tx,
                 )
-        except TransactWriteError as error:
-            if data.registration_number and _claim_failed(error):
+        except WriteConflict as error:
+            # The desk's own number held by another request is final; a lost race for the sequence is retried.
+            if data.registration_number and deps.stores.counters.registration_number_taken(data.registration_number):
                 raise Conflict(
                     f"Numărul de înregistrare {data.registration_number} există deja.",
                     "registrationNumber already exists",
@@ -134,27 +131,14 @@ def register_request(deps: Deps, actor: str, data: NewRequest) -> RequestRecord:
     raise Conflict("Prea multe înregistrări simultane; încercați din nou.", "too much contention, retry")
 
 
-def _claim_failed(error: TransactWriteError) -> bool:
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return len(reasons) > 0 and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
-
-
-def _next_number(tx: TransactWrite, now: int) -> str:
+def _next_number(deps: Deps, tx: Transaction, now: int) -> str:
     """Reserve the next number of the year inside ``tx``: the counter moves only if the whole request is written."""
     year = datetime.fromtimestamp(now / 1000, UTC).year
-    key = f"seq#PS2-{year}"
-    try:
-        current = int(CounterRecord.get(key, consistent_read=True).value or 0)
-    except CounterRecord.DoesNotExist:
-        current = 0
-    counter = CounterRecord(key=key, value=current + 1)
-    condition = CounterRecord.value == current if current else CounterRecord.key.does_not_exist()
-    tx.save(counter, condition=condition)
-    return format_registration_number(year, current + 1)
+    return format_registration_number(year, deps.stores.counters.reserve_next(f"seq#PS2-{year}", tx))
 
 
-def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> RequestRecord:
-    return RequestRecord(
+def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> Request:
+    return Request(
         id=uuid.uuid4().hex,
         registration_number="",
         status=Status.REGISTERED.value,
@@ -172,49 +156,50 @@ def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> RequestRe
     )
 
 
-def mark_ready(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+def mark_ready(deps: Deps, actor: str, request_id: str) -> Request:
     """Documents are ready. Without locker consent the citizen is told to come to the counter."""
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     channel = "locker" if record.locker_consent else "counter"
-    record = transition(deps, record, "ready", actor, [RequestRecord.channel.set(channel)])
+    record = transition(deps, record, "ready", actor, {"channel": channel})
     if channel == "counter":
         notify(deps, record, "counter_ready", sms_context(deps, record))
     return record
 
 
-def send_to_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
+def send_to_counter(deps: Deps, actor: str, request_id: str) -> Request:
     """The locker cannot be used (full, offline, citizen's choice): the request goes the counter path."""
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     if record.status != Status.READY.value:
         raise IllegalTransition(
             f"Doar o cerere pregătită poate fi trimisă la ghișeu; aceasta este „{label_ro(record.status)}”.",
             "only a ready request can be sent to the counter",
         )
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(
-                record,
-                actions=[RequestRecord.channel.set("counter"), RequestRecord.updated_at.set(deps.now())],
-                condition=RequestRecord.status == Status.READY.value,
+        with deps.stores.transaction() as tx:
+            deps.stores.requests.update_fields(
+                record.id,
+                tx,
+                set={"channel": "counter", "updated_at": deps.now()},
+                expect={"status": Status.READY.value},
             )
-            tx.save(audit_entry(request_subject(record.id), actor, "counter_path", deps.now()))
-    except TransactWriteError as error:
+            deps.stores.audit.add(audit_row(request_subject(record.id), actor, "counter_path", deps.now()), tx)
+    except WriteConflict as error:
         raise RequestChanged() from error
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     notify(deps, record, "counter_ready", sms_context(deps, record))
     return record
 
 
-def collect_at_counter(deps: Deps, actor: str, request_id: str) -> RequestRecord:
-    record = load_request(request_id)
+def collect_at_counter(deps: Deps, actor: str, request_id: str) -> Request:
+    record = get_request(deps, request_id)
     record = transition(deps, record, "collect_at_counter", actor, close_actions(deps, "counter"))
     metrics.count(metrics.PICKUPS, channel="counter")
     schedule_contact_erasure(deps, record.id)
     return record
 
 
-def cancel_request(deps: Deps, actor: str, request_id: str, reason: str = "") -> RequestRecord:
-    record = load_request(request_id)
+def cancel_request(deps: Deps, actor: str, request_id: str, reason: str = "") -> Request:
+    record = get_request(deps, request_id)
     if record.status == Status.RESERVED.value:
         release_compartment(deps, record)
     record = transition(deps, record, "cancel", actor, close_actions(deps, None), reason=reason or None)
@@ -222,7 +207,7 @@ def cancel_request(deps: Deps, actor: str, request_id: str, reason: str = "") ->
     return record
 
 
-def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[RequestRecord]:
+def list_requests(deps: Deps, status: str | None, q: str | None, limit: int = 200) -> list[Request]:
     """Queue by status (newest first), optionally filtered by registration number, name or phone digits."""
     if status:
         try:
@@ -236,18 +221,18 @@ def list_requests(status: str | None, q: str | None, limit: int = 200) -> list[R
         raise InvalidInput("Textul căutat are cel mult 100 de caractere.", "q is limited to 100 characters")
     number = needle.upper() if needle.upper().startswith("PS2-") else needle if "/" in needle else ""
     if number:  # looks like a registration number: one index lookup
-        found = [RequestRecord.get(k.id) for k in RequestRecord.by_registration.query(number)]
+        found = deps.stores.requests.by_registration(number)
         return [r for r in found if not status or r.status == status]
-    results: list[RequestRecord] = []
+    results: list[Request] = []
     for st in statuses:
-        for record in RequestRecord.by_status_due.query(st.value, scan_index_forward=False, limit=limit):
+        for record in deps.stores.requests.queue(st.value, limit=limit):
             if needle and not _matches(record, needle):
                 continue
             results.append(record)
     return results[:limit]
 
 
-def _matches(record: RequestRecord, needle: str) -> bool:
+def _matches(record: Request, needle: str) -> bool:
     lowered = needle.lower()
     if needle.isdigit():
         return (record.phone_mask or "").endswith(needle[-3:]) or needle in record.registration_number

@@ -7,21 +7,20 @@ the job twice (or two runs overlapping) sends nothing twice.
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain.errors import IllegalTransition
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, change_status
-from ..storage.models import CommandRecord, ContactRecord, CounterRecord, RequestRecord
-from .audit import audit_entry, locker_subject, request_subject
+from ..stores.audit import audit_row
+from ..stores.engine import ABSENT, Between, WriteConflict, le, lt
+from ..stores.rows import Request
+from .audit import locker_subject, request_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
 from .locker_codes import reconcile_unconfirmed_claims
 from .locker_doors import undo_command
 from .notify import notify, retry_pending, sms_context
 from .operations import measure_operations
-from .status_writes import status_actions, status_audit, status_guard
+from .status_writes import write_status
 
 log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
@@ -48,8 +47,12 @@ def send_reminders(deps: Deps) -> int:
     now = deps.now()
     horizon = now + deps.settings.reminder_hours * HOUR_MS
     sent = 0
-    for record in RequestRecord.by_status_due.query(Status.IN_LOCKER.value, RequestRecord.due_at.between(now, horizon)):
-        if record.reminder_sent_at or not _claim(record, RequestRecord.reminder_sent_at, now):
+    for record in deps.stores.requests.due(Status.IN_LOCKER.value, Between(now, horizon)):
+        if record.reminder_sent_at:
+            continue
+        try:
+            deps.stores.requests.mark_reminded(record.id, now)
+        except WriteConflict:
             continue
         notify(deps, record, "reminder", sms_context(deps, record))
         sent += 1
@@ -59,32 +62,30 @@ def send_reminders(deps: Deps) -> int:
 def expire_overdue(deps: Deps) -> int:
     now = deps.now()
     count = 0
-    for record in RequestRecord.by_status_due.query(Status.IN_LOCKER.value, RequestRecord.due_at < now):
+    for record in deps.stores.requests.due(Status.IN_LOCKER.value, lt(now)):
         try:
             change = change_status(record.id, record.status, "expire", now, "system")
         except IllegalTransition as refused:
             log.error("request %s cannot expire: %s", record.id, refused)
             continue
         try:
-            record.update(
-                actions=[
-                    *status_actions(change),
-                    RequestRecord.due_at.set(now),
-                    RequestRecord.expiry_notified_at.set(now),
-                ],
-                condition=status_guard(change) & RequestRecord.pickup_cmd.does_not_exist(),
-            )
-        except UpdateError:
+            with deps.stores.transaction() as tx:
+                write_status(
+                    deps, change, tx, set={"due_at": now, "expiry_notified_at": now}, expect={"pickup_cmd": ABSENT}
+                )
+                deps.stores.audit.add(
+                    audit_row(
+                        locker_subject(record.locker_id or "-"),
+                        "system",
+                        "retrieve_task",
+                        now,
+                        request=record.id,
+                        compartment=record.compartment,
+                    ),
+                    tx,
+                )
+        except WriteConflict:
             continue
-        status_audit(change).save()
-        audit_entry(
-            locker_subject(record.locker_id or "-"),
-            "system",
-            "retrieve_task",
-            now,
-            request=record.id,
-            compartment=record.compartment,
-        ).save()
         revoke_offline_credential(deps, record)
         notify(deps, record, "expired", sms_context(deps, record))
         count += 1
@@ -94,23 +95,22 @@ def expire_overdue(deps: Deps) -> int:
 def time_out_commands(deps: Deps) -> int:
     now = deps.now()
     count = 0
-    for command in CommandRecord.by_pending.query("1", CommandRecord.exp < now):
+    for command in deps.stores.commands.overdue(now):
         try:
-            command.update(
-                actions=[CommandRecord.status.set("timed_out"), CommandRecord.pending.remove()],
-                condition=CommandRecord.pending.exists(),
-            )
-        except UpdateError:
+            deps.stores.commands.time_out(command.id)
+        except WriteConflict:
             continue
-        audit_entry(
-            locker_subject(command.locker_id),
-            "system",
-            "command_timed_out",
-            now,
-            cmd=command.id,
-            purpose=command.purpose,
-            compartment=command.compartment,
-        ).save()
+        deps.stores.audit.add(
+            audit_row(
+                locker_subject(command.locker_id),
+                "system",
+                "command_timed_out",
+                now,
+                cmd=command.id,
+                purpose=command.purpose,
+                compartment=command.compartment,
+            )
+        )
         if command.request_id:
             undo_command(deps, command, "system")
         count += 1
@@ -122,11 +122,14 @@ def erase_phones(deps: Deps) -> int:
     now = deps.now()
     count = 0
     for status in CLOSED_STATUSES:
-        for record in RequestRecord.by_status_due.query(status.value, RequestRecord.due_at <= now):
+        for record in deps.stores.requests.due(status.value, le(now)):
             if record.phone_erased_at:
                 continue
-            ContactRecord(request_id=record.id).delete()
-            record.update(actions=[RequestRecord.phone_erased_at.set(now), RequestRecord.phone_mask.remove()])
+            try:
+                with deps.stores.transaction() as tx:
+                    deps.stores.requests.erase_phone(record.id, now, tx)
+            except WriteConflict:
+                continue  # erased meanwhile by another run
             count += 1
     return count
 
@@ -134,7 +137,7 @@ def erase_phones(deps: Deps) -> int:
 WARN_BEFORE_DAYS = 7
 
 
-def idle_requests(deps: Deps, older_than_days: int) -> list[RequestRecord]:
+def idle_requests(deps: Deps, older_than_days: int) -> list[Request]:
     """Open requests with no activity for ``older_than_days`` whose phone is still kept."""
     cutoff = deps.now() - older_than_days * DAY_MS
     # due_at never exceeds the last activity of a request that can sit idle (registered, ready, reserved:
@@ -142,9 +145,7 @@ def idle_requests(deps: Deps, older_than_days: int) -> list[RequestRecord]:
     return [
         record
         for status in OPEN_STATUSES
-        for record in RequestRecord.by_status_due.query(
-            status.value, RequestRecord.due_at < cutoff, filter_condition=RequestRecord.updated_at < cutoff
-        )
+        for record in deps.stores.requests.idle(status.value, cutoff)
         if not record.phone_erased_at
     ]
 
@@ -154,28 +155,17 @@ def erase_idle_phones(deps: Deps) -> int:
     it is erased ``max_phone_days`` after the last activity; staff see it coming in their tasks a week before.
     Runs once an hour (claimed), since it reads every open request."""
     now = deps.now()
-    if not _claim_once(f"job#idle-phones#{now // HOUR_MS}"):
+    if not deps.stores.counters.claim_once(f"job#idle-phones#{now // HOUR_MS}"):
         return 0
     count = 0
     for record in idle_requests(deps, deps.settings.max_phone_days):
-        ContactRecord(request_id=record.id).delete()
-        record.update(actions=[RequestRecord.phone_erased_at.set(now), RequestRecord.phone_mask.remove()])
-        audit_entry(request_subject(record.id), "system", "phone_erased", now, reason="idle").save()
+        try:
+            with deps.stores.transaction() as tx:
+                deps.stores.requests.erase_phone(record.id, now, tx)
+                deps.stores.audit.add(
+                    audit_row(request_subject(record.id), "system", "phone_erased", now, reason="idle"), tx
+                )
+        except WriteConflict:
+            continue  # erased meanwhile by another run
         count += 1
     return count
-
-
-def _claim_once(key: str) -> bool:
-    try:
-        CounterRecord(key=key).save(condition=CounterRecord.key.does_not_exist())
-    except PutError:
-        return False
-    return True
-
-
-def _claim(record: RequestRecord, attribute: Any, now: int) -> bool:
-    try:
-        record.update(actions=[attribute.set(now)], condition=attribute.does_not_exist())
-    except UpdateError:
-        return False
-    return True

@@ -16,7 +16,7 @@ from .. import metrics
 from ..domain.phones import mask_phone
 from ..domain.sms import SmsContext, render_sms, segment_count
 from ..ports import PermanentSmsError, RetryableSmsError
-from ..storage.models import ContactRecord, NotificationRecord, RequestRecord
+from ..stores.rows import Contact, NotificationRow, Request
 from .deps import Deps
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_S = 0.2
 
 
-def sms_context(deps: Deps, request: RequestRecord, **extra: object) -> SmsContext:
+def sms_context(deps: Deps, request: Request, **extra: object) -> SmsContext:
     s = deps.settings
     return SmsContext(
         registration_number=request.registration_number,
@@ -36,19 +36,19 @@ def sms_context(deps: Deps, request: RequestRecord, **extra: object) -> SmsConte
     )
 
 
-def notify_pickup(deps: Deps, request: RequestRecord, pin: str, token: str) -> NotificationRecord | None:
+def notify_pickup(deps: Deps, request: Request, pin: str, token: str) -> NotificationRow | None:
     """The pickup SMS: PIN, deadline and, unless turned off, the link to the QR page."""
     qr_url = f"{deps.settings.public_base_url}/r/{token}" if deps.settings.sms_link_enabled else None
     return notify(deps, request, "pickup_ready", sms_context(deps, request, pin=pin, qr_url=qr_url))
 
 
-def notify(deps: Deps, request: RequestRecord, template: str, ctx: SmsContext) -> NotificationRecord | None:
+def notify(deps: Deps, request: Request, template: str, ctx: SmsContext) -> NotificationRow | None:
     """Record and send ``template`` to the request's citizen; None when there is no consent or no phone."""
     contact = current_contact(deps, request.id)
     if contact is None or not contact.sms_consent:
         return None
     body = render_sms(template, ctx)
-    record = NotificationRecord(
+    record = NotificationRow(
         request_id=request.id,
         id=f"{deps.now():015d}#{uuid.uuid4().hex[:8]}",
         to_masked=mask_phone(contact.phone),
@@ -58,24 +58,23 @@ def notify(deps: Deps, request: RequestRecord, template: str, ctx: SmsContext) -
         attempts=0,
         created_at=deps.now(),
     )
-    record.save()
+    deps.stores.notifications.record(record)
     _attempt(deps, record, contact.phone, body, QUICK_ATTEMPTS)
     return record
 
 
-def current_contact(deps: Deps, request_id: str) -> ContactRecord | None:
+def current_contact(deps: Deps, request_id: str) -> Contact | None:
     """The citizen's contact, unless its erasure time has passed (DynamoDB's TTL may delete it days later)."""
-    try:
-        contact = ContactRecord.get(request_id)
-    except ContactRecord.DoesNotExist:
+    contact = deps.stores.requests.contact(request_id)
+    if contact is None:
         return None
-    if contact.erase_at is not None and contact.erase_at.timestamp() * 1000 <= deps.now():
-        contact.delete()
+    if contact.erase_at is not None and contact.erase_at * 1000 <= deps.now():
+        deps.stores.requests.forget_contact(request_id)
         return None
     return contact
 
 
-def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, tries: int) -> None:
+def _attempt(deps: Deps, record: NotificationRow, phone: str, body: str, tries: int) -> None:
     sleep = deps.sleep or time.sleep
     error = ""
     for attempt in range(tries):
@@ -88,55 +87,36 @@ def _attempt(deps: Deps, record: NotificationRecord, phone: str, body: str, trie
                 sleep(BACKOFF_S * (2**attempt))
             continue
         except PermanentSmsError as exc:
-            record.update(
-                actions=[
-                    NotificationRecord.status.set("failed"),
-                    NotificationRecord.error.set(f"permanent: {exc}"),
-                    NotificationRecord.attempts.set(record.attempts),
-                ]
+            deps.stores.notifications.mark_unsent(
+                record.request_id, record.id, "failed", f"permanent: {exc}", record.attempts
             )
+            record.status, record.error = "failed", f"permanent: {exc}"
             log.warning("sms %s failed permanently: %s", record.template, exc)
             metrics.count(metrics.SMS_FAILED, template=record.template, status="failed")
             return
-        record.update(
-            actions=[
-                NotificationRecord.status.set("sent"),
-                NotificationRecord.sns_message_id.set(message_id),
-                NotificationRecord.attempts.set(record.attempts),
-                NotificationRecord.error.remove(),
-            ]
-        )
+        deps.stores.notifications.mark_sent(record.request_id, record.id, record.attempts, message_id)
+        record.status, record.sns_message_id, record.error = "sent", message_id, None
         metrics.count(metrics.SMS_SENT, template=record.template)
         return
     final = "failed" if (record.attempts or 0) >= MAX_ATTEMPTS else "retrying"
-    record.update(
-        actions=[
-            NotificationRecord.status.set(final),
-            NotificationRecord.error.set(error),
-            NotificationRecord.attempts.set(record.attempts),
-        ]
-    )
+    deps.stores.notifications.mark_unsent(record.request_id, record.id, final, error, record.attempts)
+    record.status, record.error = final, error
     metrics.count(metrics.SMS_FAILED, template=record.template, status=final)
 
 
 def retry_pending(deps: Deps) -> int:
     """Resend notifications left ``retrying``; the body is rendered again from the request."""
     count = 0
-    for record in NotificationRecord.by_status.query("retrying"):
+    for record in deps.stores.notifications.in_status("retrying"):
         contact = current_contact(deps, record.request_id)
-        try:
-            request = RequestRecord.get(record.request_id)
-        except RequestRecord.DoesNotExist:
-            contact = None
-        if contact is None:
-            record.update(actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("no contact")])
+        request = deps.stores.requests.get(record.request_id)
+        if contact is None or request is None:
+            deps.stores.notifications.mark_unsent(record.request_id, record.id, "failed", "no contact")
             continue
         if record.template in ("pickup_ready", "verification"):
             # Codes are never stored in clear, so they cannot be re-rendered: staff reissue a PIN, a
             # citizen asks for a new verification code.
-            record.update(
-                actions=[NotificationRecord.status.set("failed"), NotificationRecord.error.set("codes not recoverable")]
-            )
+            deps.stores.notifications.mark_unsent(record.request_id, record.id, "failed", "codes not recoverable")
             continue
         _attempt(
             deps, record, contact.phone, render_sms(record.template, sms_context(deps, request, at_ms=deps.now())), 1
@@ -145,7 +125,7 @@ def retry_pending(deps: Deps) -> int:
     return count
 
 
-def notifications_of(request_id: str) -> list[dict[str, object]]:
+def notifications_of(deps: Deps, request_id: str) -> list[dict[str, object]]:
     return [
         {
             "id": n.id,
@@ -158,5 +138,5 @@ def notifications_of(request_id: str) -> list[dict[str, object]]:
             "error": n.error,
             "createdAt": n.created_at,
         }
-        for n in NotificationRecord.query(request_id)
+        for n in deps.stores.notifications.of_request(request_id)
     ]

@@ -3,28 +3,21 @@ state machine, close it, schedule the erasure of its contact, and its JSON view 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Any
-
-from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import NotFound, RequestChanged
 from ..domain.lifecycle import change_status
-from ..storage.models import ContactRecord, RequestRecord, ttl_at
+from ..stores.engine import WriteConflict
 from ..stores.rows import Request
 from .audit import history, record_staff_event, request_subject
 from .deps import Deps
 from .notify import notifications_of
-from .status_writes import status_actions, status_audit, status_guard
+from .status_writes import write_status
 
+log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
-
-
-def load_request(request_id: str) -> RequestRecord:
-    try:
-        return RequestRecord.get(request_id, consistent_read=True)
-    except RequestRecord.DoesNotExist:
-        raise NotFound("Cererea nu există.", "request not found") from None
 
 
 def get_request(deps: Deps, request_id: str) -> Request:
@@ -36,42 +29,38 @@ def get_request(deps: Deps, request_id: str) -> Request:
 
 
 def transition(
-    deps: Deps, record: RequestRecord, action: str, actor: str, extra: list[Any] | None = None, **detail: Any
-) -> RequestRecord:
-    """Move ``record`` by ``action``, guarded by its current status, with an audit entry in the same transaction."""
+    deps: Deps, record: Request, action: str, actor: str, extra: Mapping[str, Any] | None = None, **detail: Any
+) -> Request:
+    """Move ``record`` by ``action`` (with the fields of ``extra``), guarded by its current status, with an audit
+    entry in the same transaction."""
     change = change_status(record.id, record.status, action, deps.now(), actor, **detail)
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(record, actions=status_actions(change) + (extra or []), condition=status_guard(change))
-            tx.save(status_audit(change))
-    except TransactWriteError as error:
+        with deps.stores.transaction() as tx:
+            write_status(deps, change, tx, set=extra)
+    except WriteConflict as error:
         raise RequestChanged() from error
-    return load_request(record.id)
+    return get_request(deps, record.id)
 
 
-def close_actions(deps: Deps, channel: str | None) -> list[Any]:
-    """Updates that close a request: its erasure clock starts now."""
+def close_actions(deps: Deps, channel: str | None) -> dict[str, Any]:
+    """The fields that close a request: its erasure clock starts now."""
     now = deps.now()
-    erase_at = now + deps.settings.erase_after_days * DAY_MS
-    actions = [RequestRecord.closed_at.set(now), RequestRecord.due_at.set(erase_at)]
+    fields: dict[str, Any] = {"closed_at": now, "due_at": now + deps.settings.erase_after_days * DAY_MS}
     if channel:
-        actions.append(RequestRecord.channel.set(channel))
-    return actions
+        fields["channel"] = channel
+    return fields
 
 
 def schedule_contact_erasure(deps: Deps, request_id: str) -> None:
+    """The contact's TTL: it goes ``erase_after_days`` from now (a contact already erased needs none)."""
     erase_at = deps.now() // 1000 + deps.settings.erase_after_days * 86_400
     try:
-        ContactRecord(request_id=request_id).update(
-            actions=[ContactRecord.erase_at.set(ttl_at(erase_at))], condition=ContactRecord.request_id.exists()
-        )
-    except UpdateError as error:
-        if getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
-            raise
-        # no contact any more (already erased): nothing to schedule
+        deps.stores.requests.schedule_contact_erasure(request_id, erase_at)
+    except WriteConflict:
+        log.info("request %s has no contact any more: no erasure to schedule", request_id)
 
 
-def request_view(record: RequestRecord) -> dict[str, Any]:
+def request_view(record: Request) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": record.id,
         "registrationNumber": record.registration_number,
@@ -96,9 +85,9 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
 
 def open_request(deps: Deps, actor: str, request_id: str) -> dict[str, Any]:
     """A request's whole record for a clerk (name, masked phone, history); each opening is in the clerk's trail."""
-    record = load_request(request_id)
+    record = get_request(deps, request_id)
     view = request_view(record)
     view["history"] = history(deps, request_subject(record.id))
-    view["notifications"] = notifications_of(record.id)
+    view["notifications"] = notifications_of(deps, record.id)
     record_staff_event(deps, actor, "viewed_request", request=request_id)
     return view

@@ -13,12 +13,11 @@ import secrets
 import time
 import uuid
 
-from pynamodb.exceptions import UpdateError
-
 from ..domain.codes import keyed_hash
 from ..domain.errors import InvalidInput, TooManyAttempts
 from ..domain.phones import normalise_phone
-from ..storage.models import CounterRecord, RequestRecord, VerificationRecord, ttl_at
+from ..stores.engine import WriteConflict
+from ..stores.rows import Request, Verification
 from .deps import Deps
 from .notify import current_contact, notify, sms_context
 
@@ -52,7 +51,7 @@ def start_lookup(deps: Deps, registration_number: str, phone: str, client: str =
         (f"lookup#number#{number}#{hour}", MAX_PER_NUMBER),
         (f"lookup#client#{client}#{hour}", deps.settings.lookup_per_client),
     ):
-        if not _take(key, cap):
+        if not deps.stores.counters.take(key, cap):
             raise TooManyAttempts(
                 "Ați cerut prea multe coduri. Încercați din nou peste o oră sau sunați la Registratură.",
                 "too many verification codes asked for this number or from this address; try again in an hour",
@@ -64,15 +63,15 @@ def start_lookup(deps: Deps, registration_number: str, phone: str, client: str =
     if record is not None:
         sent = notify(deps, record, "verification", sms_context(deps, record, code=code))
     delivered = sent is not None and sent.status == "sent"
-    verification = VerificationRecord(
+    verification = Verification(
         id=uuid.uuid4().hex,
         request_id=record.id if delivered and record else None,
         code_hash=keyed_hash(deps.pepper, "verify", code) if delivered else None,
         expires_at=now + CODE_TTL_MS,
         attempts=0,
-        ttl=ttl_at(now // 1000 + 86_400),
+        ttl=now // 1000 + 86_400,
     )
-    verification.save()
+    deps.stores.counters.add_verification(verification)
     _pad(deps, started)
     return verification.id
 
@@ -83,46 +82,29 @@ def _pad(deps: Deps, started: float) -> None:
         (deps.sleep or time.sleep)(left)
 
 
-def _matching_request(deps: Deps, number: str, e164: str) -> RequestRecord | None:
-    for key in RequestRecord.by_registration.query(number, limit=1):
-        contact = current_contact(deps, key.id)
+def _matching_request(deps: Deps, number: str, e164: str) -> Request | None:
+    for record in deps.stores.requests.by_registration(number, limit=1):
+        contact = current_contact(deps, record.id)
         if contact is not None and secrets.compare_digest(contact.phone, e164):
-            return RequestRecord.get(key.id)
+            return record
     return None
-
-
-def _take(key: str, cap: int) -> bool:
-    """One more use of the counter ``key`` if it is under ``cap``."""
-    try:
-        CounterRecord(key=key).update(
-            actions=[CounterRecord.value.add(1)],
-            condition=CounterRecord.value.does_not_exist() | (CounterRecord.value < cap),
-        )
-    except UpdateError as error:
-        if getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
 
 
 def check_code(deps: Deps, verification_id: str, code: str) -> str:
     """The request id when ``code`` is right; InvalidInput otherwise (expired, too many tries, wrong)."""
     wrong = InvalidInput("Codul nu este corect sau a expirat. Cereți un cod nou.", "wrong or expired code")
-    try:
-        verification = VerificationRecord.get(verification_id)
-    except VerificationRecord.DoesNotExist:
-        raise wrong from None
+    verification = deps.stores.counters.verification(verification_id)
+    if verification is None:
+        raise wrong
     if deps.now() > verification.expires_at or (verification.attempts or 0) >= MAX_TRIES:
         raise wrong
     try:
-        verification.update(
-            actions=[VerificationRecord.attempts.add(1)], condition=VerificationRecord.attempts < MAX_TRIES
-        )
-    except UpdateError:
+        deps.stores.counters.count_attempt(verification.id, MAX_TRIES)
+    except WriteConflict:
         raise wrong from None
     expected = verification.code_hash or ""
     given = keyed_hash(deps.pepper, "verify", code.strip())
     if not verification.request_id or not secrets.compare_digest(expected, given):
         raise wrong
-    verification.update(actions=[VerificationRecord.attempts.set(MAX_TRIES)])  # single use
+    deps.stores.counters.spend_verification(verification.id, MAX_TRIES)  # single use
     return verification.request_id

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from .engine import ABSENT, Engine, Transaction
+from .engine import ABSENT, PRESENT, Engine, Transaction, lt
 from .rows import CommandRow
 
 KEEP_COMMANDS_S = 90 * 86_400  # as long as the audit needs an unlock traced to its ack
@@ -37,3 +38,11 @@ class CommandStore:
     def record(self, row: CommandRow, tx: Transaction | None = None) -> None:
         """A new command; its id is unique (a second record of the same id is a conflict)."""
         self.table.put(row, expect={"id": ABSENT}, tx=tx)
+
+    def overdue(self, now: int) -> Iterator[CommandRow]:
+        """Commands still pending whose ``exp`` has passed (the sparse pending index)."""
+        return self.table.query("1", lt(now), index="pending")
+
+    def time_out(self, command_id: str) -> None:
+        """``timed_out`` and no longer pending; WriteConflict if it was acked or timed out meanwhile."""
+        self.table.update(command_id, set={"status": "timed_out"}, remove=["pending"], expect={"pending": PRESENT})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .engine import Engine
+from .engine import ABSENT, Engine, Transaction, WriteConflict, lt
 from .rows import Counter, Verification
 
 
@@ -10,6 +10,53 @@ class CounterStore:
     def __init__(self, engine: Engine) -> None:
         self.table = engine.table(Counter)
         self.verifications = engine.table(Verification)
+
+    def reserve_next(self, sequence: str, tx: Transaction) -> int:
+        """The sequence's next number, its increment staged in ``tx`` guarded by the value read: the number is
+        used only if ``tx`` commits, and a concurrent taker of the same number makes ``tx`` fail (gapless)."""
+        row = self.table.get(sequence)
+        current = int(row.value or 0) if row is not None else 0
+        self.table.put(
+            Counter(key=sequence, value=current + 1), expect={"value": current} if current else {"key": ABSENT}, tx=tx
+        )
+        return current + 1
+
+    def claim_registration_number(self, number: str, request_id: str, tx: Transaction) -> None:
+        """A registration number belongs to one request: a second claim of ``number`` fails ``tx``."""
+        self.table.put(Counter(key=f"regno#{number}", owner=request_id), expect={"key": ABSENT}, tx=tx)
+
+    def registration_number_taken(self, number: str) -> bool:
+        """Whether a request already holds ``number``."""
+        return self.table.get(f"regno#{number}") is not None
+
+    def claim_once(self, key: str) -> bool:
+        """Take ``key`` if nobody has (a run of a job, once); False when it was already taken."""
+        try:
+            self.table.put(Counter(key=key), expect={"key": ABSENT})
+        except WriteConflict:
+            return False
+        return True
+
+    def take(self, key: str, cap: int) -> bool:
+        """One more use of the window ``key`` if fewer than ``cap`` were taken before it: one unconditional ADD
+        (a refused use is counted too; the window stays full either way), the count written decides."""
+        row = self.table.update(key, add={"value": 1})
+        return row is not None and int(row.value or 0) <= cap
+
+    def add_verification(self, row: Verification) -> None:
+        """A new status-lookup verification (its id is random and new)."""
+        self.verifications.put(row, expect={"id": ABSENT})
+
+    def verification(self, verification_id: str) -> Verification | None:
+        return self.verifications.get(verification_id)
+
+    def count_attempt(self, verification_id: str, max_tries: int) -> None:
+        """One more try of the code; WriteConflict once ``max_tries`` were made (or there is no verification)."""
+        self.verifications.update(verification_id, add={"attempts": 1}, expect={"attempts": lt(max_tries)})
+
+    def spend_verification(self, verification_id: str, max_tries: int) -> None:
+        """The code was right: no try is left (single use)."""
+        self.verifications.update(verification_id, set={"attempts": max_tries}, expect={"id": verification_id})
 
     def ping(self) -> None:
         """One read of a key no counter has: returns when DynamoDB answers (the health check), raises when not."""

@@ -1,12 +1,13 @@
-"""Requests and their contacts: read a request, write a validated status change, update guarded fields."""
+"""Requests and their contacts: create, read and search requests (status-due and registration indexes), write a
+validated status change, update guarded fields, and keep or erase the citizen's contact."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..domain.lifecycle import StatusChange
-from .engine import Engine, Expect, Transaction
+from .engine import ABSENT, PRESENT, Engine, Expect, KeyCondition, Transaction, lt
 from .rows import Contact, Request
 
 
@@ -51,3 +52,49 @@ class RequestStore:
         if set and "status" in set:
             raise ValueError("a status is written only through apply_change")
         return self.table.update(request_id, set=set, remove=remove, expect={"id": request_id, **(expect or {})}, tx=tx)
+
+    def create(self, row: Request, contact: Contact, tx: Transaction) -> None:
+        """A new request (its id must not exist yet) and its citizen's contact, staged in ``tx``."""
+        self.table.put(row, expect={"id": ABSENT}, tx=tx)
+        self.contacts.put(contact, tx=tx)
+
+    def by_registration(self, number: str, limit: int | None = None) -> list[Request]:
+        """The requests registered under ``number`` (keys from the registration index, then one batch read)."""
+        ids = [key.id for key in self.table.query(number, index="registration", limit=limit)]
+        found = {row.id: row for row in self.get_many(ids)}
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def queue(self, status: str, limit: int | None = None) -> Iterator[Request]:
+        """Requests in ``status``, latest ``due_at`` first (the status-due index)."""
+        return self.table.query(status, index="status-due", limit=limit, descending=True)
+
+    def due(self, status: str, due: KeyCondition) -> Iterator[Request]:
+        """Requests in ``status`` whose ``due_at`` meets ``due``, earliest first (the status-due index)."""
+        return self.table.query(status, due, index="status-due")
+
+    def idle(self, status: str, cutoff: int) -> Iterator[Request]:
+        """Requests in ``status`` with ``due_at`` and ``updated_at`` both before ``cutoff`` (no activity since)."""
+        return self.table.query(status, lt(cutoff), index="status-due", where={"updated_at": lt(cutoff)})
+
+    def mark_reminded(self, request_id: str, now: int) -> None:
+        """Claim the request's reminder: WriteConflict if it was already sent (each reminder goes once)."""
+        self.update_fields(request_id, set={"reminder_sent_at": now}, expect={"reminder_sent_at": ABSENT})
+
+    def erase_phone(self, request_id: str, now: int, tx: Transaction) -> None:
+        """Delete the contact and the masked phone, once: WriteConflict if the phone was already erased."""
+        self.contacts.delete(request_id, tx=tx)
+        self.update_fields(
+            request_id, tx, set={"phone_erased_at": now}, remove=["phone_mask"], expect={"phone_erased_at": ABSENT}
+        )
+
+    def contact(self, request_id: str) -> Contact | None:
+        """The citizen's contact as stored (its ``erase_at`` may have passed before DynamoDB's TTL deletes it)."""
+        return self.contacts.get(request_id)
+
+    def forget_contact(self, request_id: str) -> None:
+        """Delete the contact (a contact already gone is no error)."""
+        self.contacts.delete(request_id)
+
+    def schedule_contact_erasure(self, request_id: str, erase_at_s: int) -> None:
+        """Set the contact's erasure time (Unix seconds, its TTL); WriteConflict if there is no contact any more."""
+        self.contacts.update(request_id, set={"erase_at": erase_at_s}, expect={"request_id": PRESENT})

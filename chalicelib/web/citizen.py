@@ -9,7 +9,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..domain.errors import DomainError, Forbidden, InvalidInput
-from ..services.request_records import load_request
+from ..services.request_records import get_request
 from ..services.status_lookup import CODE_TTL_MS, check_code, start_lookup
 from ..wiring import get_deps
 from .client import client_address
@@ -117,7 +117,7 @@ def status_result() -> Response:
     if request_id is None:
         return Response("", status_code=303, headers={"Location": "/status"})
     try:
-        record = load_request(request_id)
+        record = get_request(deps, request_id)
     except Exception as error:
         return _error_page("status.html", error, {})
     return _page("status_result.html", request=record)

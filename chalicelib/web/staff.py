@@ -100,18 +100,18 @@ def console(
 @console()
 def queue(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     query: dict[str, str] = dict(staff.current_request.query_params or {})
-    return _queue_page(context, query.get("status") or None, None)
+    return _queue_page(deps, context, query.get("status") or None, None)
 
 
 @staff.route("/staff/search", methods=["POST"], content_types=FORM)
 @console(form=True)
 def search(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
     """Search terms (names, phone digits) travel in the body, never in a URL that logs would keep."""
-    return _queue_page(context, fields.get("status") or None, (fields.get("q") or "").strip() or None)
+    return _queue_page(deps, context, fields.get("status") or None, (fields.get("q") or "").strip() or None)
 
 
-def _queue_page(context: dict[str, Any], status: str | None, q: str | None) -> Response:
-    found = desk.list_requests(status, q)
+def _queue_page(deps: Deps, context: dict[str, Any], status: str | None, q: str | None) -> Response:
+    found = desk.list_requests(deps, status, q)
     return _page(
         "staff/queue.html",
         requests=[request_records.request_view(r) for r in found],

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.services import locker_codes
 from chalicelib.services.audit import history, request_subject
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from tests.conftest import outbox
 from tests.integration.test_services_with_clock import deps, event, in_locker, locker  # noqa: F401
 
@@ -40,7 +40,7 @@ def test_a_crash_after_the_publish_is_reconciled_by_the_door_events(
     with pytest.raises(Crash):
         event(deps, locker.locker_id, "pin", code=pin_of(stack, "0722 559 001"))
     unlock = locker.next_command()
-    assert unlock["type"] == "unlock" and load_request(record.id).pickup_cmd is None  # no bookkeeping yet
+    assert unlock["type"] == "unlock" and get_request(deps, record.id).pickup_cmd is None  # no bookkeeping yet
     monkeypatch.undo()  # a new Lambda handles the door events
     event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=unlock["id"])
     assert event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=unlock["id"]) == (
@@ -64,7 +64,7 @@ def test_a_crash_before_the_door_opened_gives_the_codes_back_after_ten_minutes(
     deps.clock.advance(11 * 60_000)
     assert run_scheduled_job(deps)["unconfirmed_claims"] >= 1
     assert event(deps, locker.locker_id, "pin", code=pin) == "unlock"
-    assert load_request(record.id).status == "in_locker"
+    assert get_request(deps, record.id).status == "in_locker"
 
 
 def test_another_event_with_a_used_code_is_rejected_used_and_a_duplicate_gets_nothing(stack, deps, locker):

@@ -20,7 +20,7 @@ from chalicelib.services.deposit import retrieve_documents
 from chalicelib.services.desk import cancel_request, collect_at_counter
 from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.lockers import free_compartment, held_by_closed_requests, push_revocations, revocation_item
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from chalicelib.storage.models import CredentialRecord, LockerItem, RequestRecord
 from tests.conftest import outbox, wait_until
 from tests.integration.test_services_with_clock import DAY, deps, event, in_locker, locker  # noqa: F401
@@ -59,7 +59,7 @@ def test_a_pin_older_than_30_seconds_is_rejected_stale_and_opens_nothing(stack, 
     pin, _ = codes_of(stack, PHONE.format(1))
     outcome, reply = code_event(deps, locker, "pin", pin, ts=deps.now() - 31_000)
     assert outcome == "reject:stale" and reply["type"] == "reject" and reply["reason"] == "stale"
-    assert load_request(record.id).pickup_cmd is None
+    assert get_request(deps, record.id).pickup_cmd is None
     outcome, reply = code_event(deps, locker, "pin", pin, ts=deps.now() - 5_000)
     assert outcome == "unlock" and reply["type"] == "unlock"
 
@@ -166,7 +166,7 @@ def test_an_offline_pickup_that_does_not_match_is_a_security_fault_and_changes_n
         assert event(deps, locker.locker_id, "offline_pickup", **fields) == f"security_fault:{why}"
     foreign = f"c-{uuid.uuid4().hex[:10]}"  # a credential reported by another locker
     assert event(deps, foreign, "offline_pickup", compartment=record.compartment, code=token).startswith("security_")
-    assert load_request(record.id).status == "in_locker"
+    assert get_request(deps, record.id).status == "in_locker"
     assert LockerItem.get(locker.locker_id, f"C#{record.compartment}").request_id == record.id
     faults = [h for h in history(deps, locker_subject(locker.locker_id), 100) if h["action"] == "security_fault"]
     assert len(faults) >= 3
@@ -190,14 +190,14 @@ def test_an_offline_pickup_frees_the_compartment_only_with_its_door_cycle(stack,
     phone = PHONE.format(10 + door_first)
     record = in_locker(deps, locker, phone)
     pin, _ = codes_of(stack, phone)
-    nonce = CredentialRecord.get(load_request(record.id).qr_key).offline_nonce
+    nonce = CredentialRecord.get(get_request(deps, record.id).qr_key).offline_nonce
     cmd = f"offline-{nonce}"
     slot = f"C#{record.compartment}"
     if door_first:  # on AWS events arrive unordered
         event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=cmd)
         event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=cmd)
     assert event(deps, locker.locker_id, "offline_pickup", compartment=record.compartment, code=pin) == "collected"
-    assert load_request(record.id).status == "collected"
+    assert get_request(deps, record.id).status == "collected"
     if not door_first:
         assert LockerItem.get(locker.locker_id, slot).request_id == record.id  # the door has not closed yet
         event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=cmd)
@@ -227,7 +227,7 @@ def test_online_pickup_and_expiry_revoke_the_offline_credential_at_the_locker(st
     expired = in_locker(deps, locker, PHONE.format(15))
     deps.clock.advance(7 * DAY + 1000)
     run_scheduled_job(deps)
-    nonces = [CredentialRecord.get(load_request(r.id).qr_key).offline_nonce for r in (collected, expired)]
+    nonces = [CredentialRecord.get(get_request(deps, r.id).qr_key).offline_nonce for r in (collected, expired)]
     revoked = wait_until(lambda: [n for c in locker.revocations for n in c["nonces"]] or None)
     assert wait_until(lambda: set(nonces) <= {n for c in locker.revocations for n in c["nonces"]})
     assert revoked
@@ -255,7 +255,7 @@ def test_staff_list_and_free_compartments_held_by_closed_requests_after_a_door_c
     record = in_locker(deps, locker, PHONE.format(13))
     slot = f"C#{record.compartment}"
     # a request closed while its compartment stayed reserved, as today's main left them (cancel on expired)
-    load_request(record.id).update(actions=[RequestRecord.status.set("cancelled")])
+    RequestRecord.get(record.id).update(actions=[RequestRecord.status.set("cancelled")])
     held = held_by_closed_requests(deps, locker.locker_id)
     assert [h["compartment"] for h in held] == [record.compartment]
     free_compartment(deps, "clerk", locker.locker_id, record.compartment)
@@ -310,9 +310,9 @@ def test_extending_the_deadline_moves_the_reminder_and_the_locker_gets_the_new_e
     assert "deja prelungit" in again.value.message_ro
     deps.clock.advance(2 * DAY)  # past the old deadline: still waiting, not expired
     run_scheduled_job(deps)
-    assert load_request(record.id).status == "in_locker"
+    assert get_request(deps, record.id).status == "in_locker"
     deps.clock.advance(DAY + 1000)  # 48 h before the new deadline: reminded again
     run_scheduled_job(deps)
-    assert [n["template"] for n in notifications_of(record.id)].count("reminder") == 2
+    assert [n["template"] for n in notifications_of(deps, record.id)].count("reminder") == 2
     outcome, _ = code_event(deps, locker, "pin", pin)  # the same PIN still opens
     assert outcome == "unlock"

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from chalicelib.services.tasks import staff_tasks
 from chalicelib.storage.models import ContactRecord
 from tests.integration.test_services_with_clock import DAY, deps  # noqa: F401
@@ -27,5 +27,5 @@ def test_a_request_never_collected_at_the_counter_loses_its_phone_after_90_idle_
     run_scheduled_job(deps)
     with pytest.raises(ContactRecord.DoesNotExist):
         ContactRecord.get(record.id)
-    kept = load_request(record.id)
+    kept = get_request(deps, record.id)
     assert kept.status == "ready" and kept.phone_mask is None and kept.phone_erased_at

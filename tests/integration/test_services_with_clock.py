@@ -21,7 +21,7 @@ from chalicelib.services.desk import NewRequest, cancel_request, mark_ready, reg
 from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.locker_events import handle_locker_event
 from chalicelib.services.notify import notifications_of
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from chalicelib.storage.models import ContactRecord
 from chalicelib.wiring import build_deps
 from tests.conftest import outbox
@@ -85,24 +85,24 @@ def in_locker(deps, stand_in: MqttLocker, phone: str = "0722 555 000"):
     mark_ready(deps, "clerk", record.id)
     compartment = deposit_documents(deps, "clerk", record.id, stand_in.locker_id)
     stand_in.next_command()
-    cmd = load_request(record.id).deposit_cmd
+    cmd = get_request(deps, record.id).deposit_cmd
     assert event(deps, stand_in.locker_id, "door_closed", compartment=compartment, cmd=cmd) == "in_locker"
-    return load_request(record.id)
+    return get_request(deps, record.id)
 
 
-def templates(request_id: str) -> list[str]:
-    return [n["template"] for n in notifications_of(request_id)]
+def templates(deps, request_id: str) -> list[str]:
+    return [n["template"] for n in notifications_of(deps, request_id)]
 
 
 def test_reminder_48h_before_deadline_is_sent_once(deps, locker):
     record = in_locker(deps, locker)
     run_scheduled_job(deps)
-    assert templates(record.id) == ["pickup_ready"]
+    assert templates(deps, record.id) == ["pickup_ready"]
     deps.clock.advance(5 * DAY + 1000)
     run_scheduled_job(deps)
-    assert templates(record.id).count("reminder") == 1
+    assert templates(deps, record.id).count("reminder") == 1
     run_scheduled_job(deps)  # other tests' requests share the tables: count this request's SMS only
-    assert templates(record.id).count("reminder") == 1
+    assert templates(deps, record.id).count("reminder") == 1
 
 
 def test_overdue_request_expires_once_and_the_citizen_is_told(deps, locker):
@@ -110,8 +110,8 @@ def test_overdue_request_expires_once_and_the_citizen_is_told(deps, locker):
     deps.clock.advance(7 * DAY + 1000)
     run_scheduled_job(deps)
     run_scheduled_job(deps)
-    assert load_request(record.id).status == "expired"
-    assert templates(record.id).count("expired") == 1
+    assert get_request(deps, record.id).status == "expired"
+    assert templates(deps, record.id).count("expired") == 1
 
 
 def test_expired_code_is_rejected_at_the_locker(stack, deps, locker):
@@ -120,7 +120,7 @@ def test_expired_code_is_rejected_at_the_locker(stack, deps, locker):
     deps.clock.advance(7 * DAY + 1000)
     assert event(deps, locker.locker_id, "pin", code=pin) == "reject:expired"
     assert locker.next_command()["reason"] == "expired"
-    assert load_request(record.id).status == "in_locker"
+    assert get_request(deps, record.id).status == "in_locker"
 
 
 def test_retrieve_of_an_expired_request_returns_it_to_the_counter(deps, locker):
@@ -139,7 +139,7 @@ def test_unacked_command_times_out_and_frees_the_compartment(deps, locker):
     deposit_documents(deps, "clerk", record.id, locker.locker_id)
     deps.clock.advance(61_000)
     assert run_scheduled_job(deps)["timed_out_commands"] >= 1
-    assert load_request(record.id).status == "ready"
+    assert get_request(deps, record.id).status == "ready"
 
 
 def test_phone_is_erased_after_the_retention_period(deps):
@@ -153,8 +153,8 @@ def test_phone_is_erased_after_the_retention_period(deps):
     run_scheduled_job(deps)
     with pytest.raises(ContactRecord.DoesNotExist):
         ContactRecord.get(record.id)
-    assert load_request(record.id).phone_mask is None
-    assert load_request(record.id).status == "cancelled"  # the record itself stays
+    assert get_request(deps, record.id).phone_mask is None
+    assert get_request(deps, record.id).status == "cancelled"  # the record itself stays
 
 
 @pytest.mark.reliability
@@ -176,7 +176,7 @@ def test_throttled_sms_is_retried_and_sent_once(deps, locker, stack):
     record = in_locker(deps, locker, "0722 555 777")
     sent = [m for m in outbox(stack) if m["to"] == "+40722555777"]
     assert len(sent) == 1
-    note = notifications_of(record.id)[0]
+    note = notifications_of(deps, record.id)[0]
     assert note["status"] == "sent" and note["attempts"] == 3
 
 
@@ -213,7 +213,7 @@ def test_permanent_sms_failure_is_shown_to_staff(deps, locker, clerk):
 
     deps.sms = Refused()
     record = in_locker(deps, locker, "0722 555 888")
-    note = notifications_of(record.id)[0]
+    note = notifications_of(deps, record.id)[0]
     assert note["status"] == "failed" and "InvalidParameter" in note["error"]
     tasks = clerk.get("/api/tasks").body
     assert record.id in [t["requestId"] for t in tasks["failedSms"]]
@@ -232,7 +232,9 @@ def test_no_sms_reaches_a_phone_past_its_erasure_time_even_before_ttl_deletes_it
     record = register_request(deps, "clerk", NewRequest("Ion", "0722 555 999", "Act"))
     cancel_request(deps, "clerk", record.id)
     deps.clock.advance(31 * DAY)
-    assert notify(deps, load_request(record.id), "collected", sms_context(deps, load_request(record.id))) is None
+    assert (
+        notify(deps, get_request(deps, record.id), "collected", sms_context(deps, get_request(deps, record.id))) is None
+    )
     with pytest.raises(ContactRecord.DoesNotExist):
         ContactRecord.get(record.id)
 
@@ -256,11 +258,11 @@ def test_codes_can_be_reissued_when_the_pickup_sms_failed_and_the_old_pin_stops_
 
     deps.sms = RefusedOnce()
     record = in_locker(deps, locker, "0722 555 321")
-    assert notifications_of(record.id)[0]["status"] == "failed"
+    assert notifications_of(deps, record.id)[0]["status"] == "failed"
     reissue_codes(deps, "clerk", record.id)
     body = [m for m in outbox(stack) if m["to"] == "+40722555321"][-1]["body"]
     new_pin = re.search(r"PIN (\d{8})", body).group(1)
     assert event(deps, locker.locker_id, "pin", code=first_pin["pin"]) == "reject:invalid_code"
     locker.next_command()
     assert event(deps, locker.locker_id, "pin", code=new_pin) == "unlock"
-    assert load_request(record.id).deadline == record.deadline
+    assert get_request(deps, record.id).deadline == record.deadline

@@ -16,7 +16,7 @@ from chalicelib.domain.errors import IllegalTransition
 from chalicelib.services.deposit import deposit_documents
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.jobs import run_scheduled_job
-from chalicelib.services.request_records import load_request
+from chalicelib.services.request_records import get_request
 from tests.conftest import outbox
 from tests.integration.test_services_with_clock import DAY, deps, event, in_locker, locker  # noqa: F401
 
@@ -35,7 +35,7 @@ def test_mark_ready_obeys_the_table(deps, forbid):
     forbid("ready")
     with pytest.raises(IllegalTransition):
         mark_ready(deps, "clerk", record.id)
-    assert load_request(record.id).status == "registered"
+    assert get_request(deps, record.id).status == "registered"
 
 
 def test_deposit_obeys_the_table(deps, locker, forbid):
@@ -44,7 +44,7 @@ def test_deposit_obeys_the_table(deps, locker, forbid):
     forbid("reserve")
     with pytest.raises(IllegalTransition):
         deposit_documents(deps, "clerk", record.id, locker.locker_id)
-    assert load_request(record.id).status == "ready" and locker.no_command(0.3)
+    assert get_request(deps, record.id).status == "ready" and locker.no_command(0.3)
 
 
 def test_the_door_closing_on_a_deposit_obeys_the_table(deps, locker, forbid):
@@ -52,9 +52,9 @@ def test_the_door_closing_on_a_deposit_obeys_the_table(deps, locker, forbid):
     mark_ready(deps, "clerk", record.id)
     compartment = deposit_documents(deps, "clerk", record.id, locker.locker_id)
     forbid("deposit_confirmed")
-    cmd = load_request(record.id).deposit_cmd
+    cmd = get_request(deps, record.id).deposit_cmd
     assert event(deps, locker.locker_id, "door_closed", compartment=compartment, cmd=cmd) == "illegal_transition"
-    assert load_request(record.id).status == "reserved"
+    assert get_request(deps, record.id).status == "reserved"
 
 
 def test_the_door_closing_on_a_pickup_obeys_the_table(stack, deps, locker, forbid):
@@ -64,7 +64,7 @@ def test_the_door_closing_on_a_pickup_obeys_the_table(stack, deps, locker, forbi
     unlock = locker.next_command()
     forbid("collect_from_locker")
     outcome = event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=unlock["id"])
-    assert outcome == "illegal_transition" and load_request(record.id).status == "in_locker"
+    assert outcome == "illegal_transition" and get_request(deps, record.id).status == "in_locker"
 
 
 def test_expiry_obeys_the_table_and_the_job_goes_on(deps, locker, forbid):
@@ -72,4 +72,4 @@ def test_expiry_obeys_the_table_and_the_job_goes_on(deps, locker, forbid):
     forbid("expire")
     deps.clock.advance(8 * DAY)
     run_scheduled_job(deps)
-    assert load_request(record.id).status == "in_locker"
+    assert get_request(deps, record.id).status == "in_locker"
