@@ -8,12 +8,11 @@ import urllib.request
 from typing import Any
 
 from .services.deps import Deps
-from .storage.models import CounterRecord, NotificationRecord
 
 
 def check_health(deps: Deps) -> dict[str, Any]:
     checks = {
-        "dynamodb": lambda: CounterRecord.describe_table(),
+        "dynamodb": deps.stores.counters.ping,
         "sns": deps.sms.ping,
         "mqtt": deps.publisher.ping,
     }
@@ -46,7 +45,7 @@ def read_outbox(deps: Deps) -> list[dict[str, Any]]:
         return []
     data = _emulator_sms(endpoint)
     # moto keeps no send time: take it from our own notification record of the same SNS message id.
-    sent_at = {n.sns_message_id: n.created_at for n in NotificationRecord.by_status.query("sent")}
+    sent_at = {n.sns_message_id: n.created_at for n in deps.stores.notifications.in_status("sent")}
     return [
         {
             "to": entry.get("phone_number"),
