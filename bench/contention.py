@@ -55,7 +55,7 @@ def main(attempts: int = 500, threads: int = 16) -> dict[str, Any]:
             elapsed = time.perf_counter() - started
             holders: list[str] = []
             for locker_id in lockers:
-                _, compartments, _ = load_locker_items(locker_id)
+                _, compartments, _ = load_locker_items(deps, locker_id)
                 holders += [c.request_id for c in compartments if c.request_id]
         finally:
             stack.stop()

@@ -45,7 +45,7 @@ def deposit_documents(deps: Deps, actor: str, request_id: str, locker_id: str) -
             "Trimiteți cererea la ghișeu („Predare la ghișeu”).",
             "the citizen did not consent to SMS, so the pickup code cannot reach them: use the counter path",
         )
-    meta, compartments, _ = load_locker_items(locker_id)
+    meta, compartments, _ = load_locker_items(deps, locker_id)
     if not is_online(deps, meta):
         raise LockerOffline(
             "Dulapul este offline. Predați documentele la ghișeu sau încercați mai târziu.", "locker offline"

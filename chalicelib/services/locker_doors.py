@@ -8,27 +8,25 @@ A ``door_closed`` carrying the id of a deposit command puts the request
 from __future__ import annotations
 
 import logging
-
-from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
+from dataclasses import replace
 
 from .. import metrics
-from ..domain.errors import IllegalTransition
+from ..domain.errors import DependencyDown, IllegalTransition
 from ..domain.keypad import split_code
 from ..domain.lifecycle import Status, change_status
 from ..domain.protocol import LockerEvent
-from ..storage.models import CommandRecord, CredentialRecord, LockerItem, RequestRecord
-from .audit import audit_entry, locker_subject, request_subject
+from ..stores.audit import audit_row
+from ..stores.engine import WriteConflict
+from ..stores.rows import CommandRow, Credential, LockerRow, Request
+from .audit import locker_subject, request_subject
 from .commands import send_pin_verifier
-from .credentials import discard_codes, issue_request_codes, pin_key, token_key
+from .credentials import IssuedCodes, discard_codes, issue_request_codes, pin_key, token_key
 from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .locker_codes import recover_unrecorded_unlock
-from .lockers import compartment_key
 from .notify import notify, notify_pickup, sms_context
-from .request_records import close_actions, load_request, schedule_contact_erasure
-from .status_writes import status_actions, status_audit, status_guard
+from .request_records import close_actions, get_request, schedule_contact_erasure
+from .status_writes import write_status
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
@@ -47,34 +45,35 @@ def on_door(deps: Deps, event: LockerEvent) -> str:
 def _on_door(deps: Deps, event: LockerEvent) -> str:
     door = "open" if event.type == "door_opened" else "closed"
     assert event.compartment is not None
-    fresh = _update_door(deps, event, door)
-    if fresh is None:
-        audit_entry(
-            locker_subject(event.locker),
-            f"locker:{event.locker}",
-            "fault",
-            deps.now(),
-            reason="unknown_compartment",
-            compartment=event.compartment,
-        ).save()
+    # applied only if newer than the last applied event (boot/seq order); the compartment comes back with it
+    change = deps.stores.lockers.record_door(
+        event.locker,
+        event.compartment,
+        door,
+        event.ts,
+        event.boot,
+        event.seq,
+        closed_cmd=event.cmd if door == "closed" else None,
+    )
+    slot = change.compartment
+    if slot is None:
+        _locker_audit(deps, event.locker, "fault", reason="unknown_compartment", compartment=event.compartment)
         return "unknown_compartment"
     if door == "open" or not event.cmd:
-        return "door_state" if fresh else "stale"
+        return "door_state" if change.applied else "stale"
     if event.cmd.startswith(OFFLINE_CMD_PREFIX):
-        return _offline_door_cycle(deps, event)
-    try:
-        command = CommandRecord.get(event.cmd)
-    except CommandRecord.DoesNotExist:
-        recovered = recover_unrecorded_unlock(deps, event.locker, event.compartment, event.cmd)
-        if recovered is None:
+        return _offline_door_cycle(deps, event, slot)
+    command = deps.stores.commands.get(event.cmd)
+    if command is None:
+        command = recover_unrecorded_unlock(deps, event.locker, event.compartment, event.cmd)
+        if command is None:
             return "unknown_command"
-        command = recovered
     if command.locker_id != event.locker or command.compartment != event.compartment or not command.request_id:
         return "door_state"
     if command.purpose == "service":  # staff freeing a compartment held by a closed request
-        freed = _release_if_closed(deps, event.locker, event.compartment, command.request_id)
+        freed = _release_if_closed(deps, event.locker, event.compartment, command.request_id, slot.release_on)
         return "released" if freed else "door_state"
-    request = load_request(command.request_id)
+    request = get_request(deps, command.request_id)
     actor = f"locker:{event.locker}"
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         return _deposit_confirmed(deps, request, actor)
@@ -86,65 +85,55 @@ def _on_door(deps: Deps, event: LockerEvent) -> str:
     return "door_state"
 
 
-def _update_door(deps: Deps, event: LockerEvent, door: str) -> bool | None:
-    """Apply the door state if this event is newer than the last applied one (boot/seq order)."""
-    item = LockerItem(locker_id=event.locker, item=compartment_key(event.compartment or ""))
-    actions: list[Action] = [LockerItem.door.set(door), LockerItem.door_ts.set(event.ts)]
-    if door == "closed" and event.cmd:
-        actions.append(LockerItem.closed_cmd.set(event.cmd))
-    if event.boot is not None:
-        actions.append(LockerItem.door_boot.set(event.boot))
-    if event.seq is not None:
-        actions.append(LockerItem.door_seq.set(event.seq))
-    newer = (
-        LockerItem.door_seq.does_not_exist()
-        | ((LockerItem.door_boot == (event.boot or "")) & (LockerItem.door_seq < (event.seq or 0)))
-        | ((LockerItem.door_boot != (event.boot or "")) & (LockerItem.door_ts <= event.ts))
+def _locker_audit(deps: Deps, locker_id: str, action: str, actor: str | None = None, **detail: object) -> None:
+    """An entry in the locker's trail, by the locker itself unless ``actor`` says otherwise."""
+    deps.stores.audit.add(
+        audit_row(locker_subject(locker_id), actor or f"locker:{locker_id}", action, deps.now(), **detail)
     )
-    try:
-        item.update(actions=actions, condition=LockerItem.size.exists() & newer)
-        return True
-    except UpdateError:
-        try:
-            LockerItem.get(event.locker, compartment_key(event.compartment or ""))
-        except LockerItem.DoesNotExist:
-            return None
-        return False
 
 
-def _deposit_confirmed(deps: Deps, request: RequestRecord, actor: str) -> str:
+def _deposit_confirmed(deps: Deps, request: Request, actor: str) -> str:
     now = deps.now()
     deadline = now + deps.settings.pickup_days * DAY_MS
     assert request.locker_id and request.compartment
     change = change_status(request.id, request.status, "deposit_confirmed", now, actor, deadline=deadline)
     codes = issue_request_codes(deps, request, deadline)
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(
-                request,
-                actions=[
-                    *status_actions(change),
-                    RequestRecord.deadline.set(deadline),
-                    RequestRecord.qr_key.set(codes.token_key),
-                    RequestRecord.due_at.set(deadline),
-                ],
-                condition=status_guard(change),
-            )
-            tx.update(
-                LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
-                actions=[LockerItem.occupied.set(True)],
-            )
-            tx.save(status_audit(change))
-    except TransactWriteError:
+        with deps.stores.transaction() as tx:
+            write_status(deps, change, tx, set={"deadline": deadline, "qr_key": codes.token_key, "due_at": deadline})
+            deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
+    except WriteConflict:
         discard_codes(deps, codes)
         return "stale"
-    request = load_request(request.id)
+    except DependencyDown:
+        discard_codes(deps, codes)  # the event is delivered again and issues new codes
+        raise
+    # the request and the PIN credential as just written: no need to read them back
+    request = replace(
+        request, status=change.after, updated_at=change.at, deadline=deadline, qr_key=codes.token_key, due_at=deadline
+    )
     notify_pickup(deps, request, codes.pin, codes.token)
-    send_pin_verifier(deps, CredentialRecord.get(codes.pin_key))
+    send_pin_verifier(deps, _pin_credential(request, codes, deadline))
     return "in_locker"
 
 
-def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str) -> str:
+def _pin_credential(request: Request, codes: IssuedCodes, expires_at: int) -> Credential:
+    """What the locker's offline PIN check needs of the PIN credential ``issue_request_codes`` wrote."""
+    assert request.locker_id and request.compartment
+    return Credential(
+        code_key=codes.pin_key,
+        request_id=request.id,
+        locker_id=request.locker_id,
+        compartment=request.compartment,
+        expires_at=expires_at,
+        deposit_cmd=request.deposit_cmd or "",
+        offline_nonce=codes.nonce,
+        verifier=codes.verifier,
+        sibling=codes.token_key,
+    )
+
+
+def _closed_after(deps: Deps, request: Request, actor: str, action: str) -> str:
     """The door closed after a pickup or a retrieval: the request closes and its compartment is free again."""
     now = deps.now()
     assert request.locker_id and request.compartment
@@ -152,19 +141,10 @@ def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str) -
     after = change.after
     channel = "locker" if after == Status.COLLECTED else None
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(
-                request,
-                actions=[*status_actions(change), *close_actions(deps, channel)],
-                condition=status_guard(change),
-            )
-            tx.update(
-                LockerItem(locker_id=request.locker_id, item=compartment_key(request.compartment)),
-                actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False)],
-                condition=LockerItem.request_id == request.id,
-            )
-            tx.save(status_audit(change))
-    except TransactWriteError:
+        with deps.stores.transaction() as tx:
+            write_status(deps, change, tx, set=close_actions(deps, channel))
+            deps.stores.lockers.empty(request.locker_id, request.compartment, request.id, tx)
+    except WriteConflict:
         return "stale"
     if after == Status.COLLECTED:
         revoke_offline_credential(deps, request)
@@ -175,74 +155,55 @@ def _closed_after(deps: Deps, request: RequestRecord, actor: str, action: str) -
 
 
 def on_ack(deps: Deps, event: LockerEvent) -> str:
-    now = deps.now()
     assert event.cmd and event.result
-    try:
-        command = CommandRecord.get(event.cmd)
-    except CommandRecord.DoesNotExist:
+    command = deps.stores.commands.get(event.cmd)
+    if command is None:
         return "unknown_command"
     if command.locker_id != event.locker:
         return "wrong_locker"
     try:
-        command.update(
-            actions=[
-                CommandRecord.status.set(event.result),
-                CommandRecord.pending.remove(),
-                *([CommandRecord.reason.set(event.reason)] if event.reason else []),
-            ],
-            condition=CommandRecord.pending.exists(),
-        )
-    except UpdateError:
+        deps.stores.commands.acknowledge(command.id, event.result, event.reason)
+    except WriteConflict:
         return "late_ack"
     if event.result == "rejected":
-        audit_entry(
-            locker_subject(event.locker),
-            f"locker:{event.locker}",
+        _locker_audit(
+            deps,
+            event.locker,
             "fault",
-            now,
             reason=f"command_rejected:{event.reason}",
             compartment=command.compartment,
             cmd=command.id,
-        ).save()
+        )
         if command.request_id:
             undo_command(deps, command, f"locker:{event.locker}")
     return f"ack:{event.result}"
 
 
-def undo_command(deps: Deps, command: CommandRecord, actor: str) -> None:
+def undo_command(deps: Deps, command: CommandRow, actor: str) -> None:
     """A deposit that never happened frees its compartment; a pickup that never opened gives the codes back."""
-    request = load_request(command.request_id or "")
+    request = get_request(deps, command.request_id or "")
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         release_compartment(deps, request, back_to_ready=True, actor=actor)
     elif command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
-        _restore_codes(command)
-        request.update(actions=[RequestRecord.pickup_cmd.remove()], condition=RequestRecord.pickup_cmd == command.id)
-        audit_entry(request_subject(request.id), actor, "pickup_failed", deps.now(), cmd=command.id).save()
-
-
-def _restore_codes(command: CommandRecord) -> None:
-    if not command.credential_key:
-        return
-    try:
-        credential = CredentialRecord.get(command.credential_key)
-    except CredentialRecord.DoesNotExist:
-        return
-    for key in filter(None, (credential.code_key, credential.sibling)):
-        CredentialRecord(code_key=key).update(
-            actions=[CredentialRecord.used_at.remove()], condition=CredentialRecord.code_key.exists()
+        _restore_codes(deps, command)
+        deps.stores.requests.update_fields(request.id, remove=["pickup_cmd"], expect={"pickup_cmd": command.id})
+        deps.stores.audit.add(
+            audit_row(request_subject(request.id), actor, "pickup_failed", deps.now(), cmd=command.id)
         )
 
 
+def _restore_codes(deps: Deps, command: CommandRow) -> None:
+    if not command.credential_key:
+        return
+    credential = deps.stores.credentials.get(command.credential_key)
+    if credential is None:
+        return
+    for key in filter(None, (credential.code_key, credential.sibling)):
+        deps.stores.credentials.give_back(key)
+
+
 def on_fault(deps: Deps, event: LockerEvent) -> str:
-    audit_entry(
-        locker_subject(event.locker),
-        f"locker:{event.locker}",
-        "fault",
-        deps.now(),
-        reason=event.reason,
-        compartment=event.compartment,
-        cmd=event.cmd,
-    ).save()
+    _locker_audit(deps, event.locker, "fault", reason=event.reason, compartment=event.compartment, cmd=event.cmd)
     log.warning("locker %s fault %s on %s", event.locker, event.reason, event.compartment)
     if event.reason == "forced_open":
         metrics.count(metrics.FORCED_DOORS, lockerId=event.locker, compartment=event.compartment)
@@ -262,16 +223,15 @@ def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
     code = (event.code or "").strip()
     typed = split_code(code)
     key = pin_key(deps, event.locker, typed[0]) if typed else token_key(deps, code.split(".", 1)[0])
-    try:
-        credential = CredentialRecord.get(key, consistent_read=True)
-    except CredentialRecord.DoesNotExist:
+    credential = deps.stores.credentials.get(key)
+    if credential is None:
         return _security_fault(deps, event, "unknown_credential")
-    request = load_request(credential.request_id)
+    request = get_request(deps, credential.request_id)
     problem = _offline_problem(credential, request, event, raw.get("deposit"))
     if problem:
         return _security_fault(deps, event, problem, request.id)
     now = deps.now()
-    nonce = credential.offline_nonce or ""
+    release_on = OFFLINE_CMD_PREFIX + (credential.offline_nonce or "")
     change = change_status(
         request.id,
         request.status,
@@ -282,36 +242,21 @@ def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:
         openedAt=event.ts,
     )
     try:
-        with TransactWrite(connection=deps.connection) as tx:
+        with deps.stores.transaction() as tx:
             for code_key in filter(None, (credential.code_key, credential.sibling)):
-                tx.update(
-                    CredentialRecord(code_key=code_key),
-                    actions=[CredentialRecord.used_at.set(event.ts)],
-                    condition=CredentialRecord.used_at.does_not_exist() & (CredentialRecord.revoked == False),  # noqa: E712
-                )
-            tx.update(
-                request,
-                actions=[*status_actions(change), *close_actions(deps, "locker")],
-                condition=status_guard(change),
-            )
-            tx.update(
-                LockerItem(locker_id=event.locker, item=compartment_key(credential.compartment)),
-                actions=[LockerItem.release_on.set(OFFLINE_CMD_PREFIX + nonce)],
-                condition=LockerItem.request_id == request.id,
-            )
-            tx.save(status_audit(change))
-    except TransactWriteError:
+                deps.stores.credentials.use_offline(code_key, event.ts, tx)
+            write_status(deps, change, tx, set=close_actions(deps, "locker"))
+            deps.stores.lockers.release_after(event.locker, credential.compartment, request.id, release_on, tx)
+    except WriteConflict:
         return _security_fault(deps, event, "credential_changed", request.id)
-    _release_if_closed(deps, event.locker, credential.compartment, request.id)
+    _release_if_closed(deps, event.locker, credential.compartment, request.id, release_on)
     if deps.settings.collected_sms_enabled:
         notify(deps, request, "collected", sms_context(deps, request, at_ms=event.ts))
     schedule_contact_erasure(deps, request.id)
     return Status.COLLECTED.value
 
 
-def _offline_problem(
-    credential: CredentialRecord, request: RequestRecord, event: LockerEvent, deposit: object
-) -> str | None:
+def _offline_problem(credential: Credential, request: Request, event: LockerEvent, deposit: object) -> str | None:
     if credential.locker_id != event.locker:
         return "wrong_locker"
     if credential.compartment != event.compartment or request.compartment != event.compartment:
@@ -332,44 +277,36 @@ def _offline_problem(
 
 
 def _security_fault(deps: Deps, event: LockerEvent, why: str, request_id: str | None = None) -> str:
-    audit_entry(
-        locker_subject(event.locker),
-        f"locker:{event.locker}",
+    _locker_audit(
+        deps,
+        event.locker,
         "security_fault",
-        deps.now(),
         reason=f"offline_pickup_{why}",
         compartment=event.compartment,
         request=request_id,
-    ).save()
+    )
     log.warning("offline pickup refused at %s: %s", event.locker, why)
     return f"security_fault:{why}"
 
 
-def _offline_door_cycle(deps: Deps, event: LockerEvent) -> str:
-    """The door of an offline opening closed: free the compartment if the pickup was accepted."""
-    try:
-        item = LockerItem.get(event.locker, compartment_key(event.compartment or ""), consistent_read=True)
-    except LockerItem.DoesNotExist:
-        return "door_state"
-    if item.release_on != event.cmd or not item.request_id:
+def _offline_door_cycle(deps: Deps, event: LockerEvent, slot: LockerRow) -> str:
+    """The door of an offline opening closed: free the compartment if the pickup was accepted.
+
+    ``slot`` is the compartment as the door event left it (or found it, if the event was stale)."""
+    if slot.release_on != event.cmd or not slot.request_id:
         return "door_state"  # the pickup was refused, or has not arrived yet (it frees on arrival then)
-    return (
-        "released" if _release_if_closed(deps, event.locker, event.compartment or "", item.request_id) else "door_state"
-    )
+    freed = _release_if_closed(deps, event.locker, event.compartment or "", slot.request_id, slot.release_on)
+    return "released" if freed else "door_state"
 
 
-def _release_if_closed(deps: Deps, locker_id: str, compartment: str, request_id: str) -> bool:
-    """Free the compartment once its offline opening's door cycle is known to have closed."""
-    item = LockerItem(locker_id=locker_id, item=compartment_key(compartment))
-    try:
-        item.update(
-            actions=[LockerItem.request_id.remove(), LockerItem.occupied.set(False), LockerItem.release_on.remove()],
-            condition=(LockerItem.request_id == request_id)
-            & LockerItem.release_on.exists()
-            & (LockerItem.closed_cmd == LockerItem.release_on)
-            & (LockerItem.door == "closed"),
-        )
-    except UpdateError:
+def _release_if_closed(deps: Deps, locker_id: str, compartment: str, request_id: str, release_on: str | None) -> bool:
+    """Free the compartment once the door cycle of the opening it waits for (``release_on``) is known to have
+    closed; nothing to free if it waits for none."""
+    if not release_on:
         return False
-    audit_entry(locker_subject(locker_id), "system", "compartment_freed", deps.now(), compartment=compartment).save()
+    try:
+        deps.stores.lockers.free_after_door_cycle(locker_id, compartment, request_id, release_on)
+    except WriteConflict:
+        return False
+    _locker_audit(deps, locker_id, "compartment_freed", actor="system", compartment=compartment)
     return True

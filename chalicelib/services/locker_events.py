@@ -13,20 +13,19 @@ import logging
 import uuid
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.update import Action
-
 from .. import metrics
 from ..domain.errors import InvalidInput
 from ..domain.protocol import CODE_EVENTS, MAX_EVENT_BYTES, LockerEvent, parse_event
 from ..domain.redaction import redact_code_text
-from ..storage.models import LockerEventRecord, LockerItem, ttl_at
-from .audit import audit_entry, locker_subject
+from ..stores.audit import audit_row
+from ..stores.engine import WriteConflict
+from ..stores.rows import LockerEventRow
+from .audit import locker_subject
 from .deps import Deps
 from .event_records import KEEP_EVENTS_S, claim_event, forget, set_outcome
 from .locker_codes import on_code
 from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
-from .lockers import META, push_revocations
+from .lockers import push_revocations
 
 log = logging.getLogger(__name__)
 MAX_CLOCK_OFFSET_MS = 7 * 86_400_000  # a larger reported offset is nonsense; the event ts is then taken as is
@@ -89,7 +88,7 @@ def _dispatch(deps: Deps, event: LockerEvent) -> str:
 def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None:
     now = deps.now()
     text = payload if isinstance(payload, str) else repr(payload)
-    LockerEventRecord(
+    row = LockerEventRow(
         locker_id=locker_id[:64],
         event_id=f"malformed-{uuid.uuid4().hex}",
         type="malformed",
@@ -97,25 +96,24 @@ def record_malformed(deps: Deps, locker_id: str, payload: Any, why: str) -> None
         received_at=now,
         payload={"excerpt": redact_code_text(text[:4096])[:256]},
         outcome=why,
-        ttl=ttl_at(now // 1000 + KEEP_EVENTS_S),
-    ).save()
-    audit_entry(locker_subject(locker_id[:64]), f"locker:{locker_id[:64]}", "malformed_event", now, why=why).save()
+        ttl=now // 1000 + KEEP_EVENTS_S,
+    )
+    deps.stores.events.record_first(row)  # a fresh random id: never recorded before
+    deps.stores.audit.add(
+        audit_row(locker_subject(locker_id[:64]), f"locker:{locker_id[:64]}", "malformed_event", now, why=why)
+    )
     log.warning("malformed event from %s: %s", locker_id[:64], why)
 
 
 def on_heartbeat(deps: Deps, event: LockerEvent) -> str:
     raw = event.raw or {}
-    actions: list[Action] = [LockerItem.last_seen.set(deps.now()), LockerItem.online.set(True)]
-    if event.boot:
-        actions.append(LockerItem.boot.set(event.boot))
-    if isinstance(raw.get("version"), str):
-        actions.append(LockerItem.agent_version.set(raw["version"][:32]))
+    version = raw["version"][:32] if isinstance(raw.get("version"), str) else None
     offset = raw.get("clockOffsetMs")
-    if isinstance(offset, int) and not isinstance(offset, bool) and abs(offset) <= MAX_CLOCK_OFFSET_MS:
-        actions.append(LockerItem.clock_offset_ms.set(offset))
+    if not (isinstance(offset, int) and not isinstance(offset, bool) and abs(offset) <= MAX_CLOCK_OFFSET_MS):
+        offset = None
     try:
-        LockerItem(locker_id=event.locker, item=META).update(actions=actions, condition=LockerItem.item.exists())
-    except UpdateError:
+        deps.stores.lockers.heartbeat(event.locker, deps.now(), event.boot, version, offset)
+    except WriteConflict:
         return "unknown_locker"
     return "alive"
 
@@ -132,27 +130,18 @@ def handle_locker_status(deps: Deps, locker_id: str, payload: Any) -> str:
         return "malformed"
     boot = body.get("boot") if isinstance(body.get("boot"), str) else None
     ts: int = body["ts"] if isinstance(body.get("ts"), int) else deps.now()
-    meta = LockerItem(locker_id=locker_id, item=META)
     try:
         if body["state"] == "online":
-            actions: list[Action] = [
-                LockerItem.online.set(True),
-                LockerItem.last_seen.set(deps.now()),
-                LockerItem.status_ts.set(ts),
-            ]
-            if boot:
-                actions.append(LockerItem.boot.set(boot))
-            meta.update(actions=actions, condition=LockerItem.item.exists())
+            deps.stores.lockers.mark_online(locker_id, deps.now(), ts, boot)
         else:
-            same_boot = LockerItem.boot.does_not_exist() | (LockerItem.boot == (boot or ""))
-            meta.update(
-                actions=[LockerItem.online.set(False), LockerItem.status_ts.set(ts)],
-                condition=LockerItem.item.exists() & same_boot,
-            )
-            audit_entry(locker_subject(locker_id), f"locker:{locker_id}", "offline", deps.now(), boot=boot).save()
-            metrics.count(metrics.LOCKERS_WENT_OFFLINE, lockerId=locker_id)
-    except UpdateError:
+            deps.stores.lockers.mark_offline(locker_id, ts, boot)  # an old boot's last will is ignored
+    except WriteConflict:
         return "ignored"
+    if body["state"] == "offline":
+        deps.stores.audit.add(
+            audit_row(locker_subject(locker_id), f"locker:{locker_id}", "offline", deps.now(), boot=boot)
+        )
+        metrics.count(metrics.LOCKERS_WENT_OFFLINE, lockerId=locker_id)
     if body["state"] == "online":
         push_revocations(deps, locker_id)  # the locker may have missed revocations while away
     return body["state"]

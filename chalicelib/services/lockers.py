@@ -6,57 +6,43 @@ import logging
 import re
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from ..domain.compartments import SIZES, Compartment
 from ..domain.errors import Conflict, DependencyDown, InvalidInput, NotFound
 from ..domain.keypad import KeypadState
 from ..domain.lifecycle import CLOSED_STATUSES
-from ..storage.models import LockerItem, RequestRecord, ttl_at
-from .audit import audit_entry, history, locker_subject
-from .commands import build_revoke, build_unlock, command_record, publish
+from ..stores.audit import audit_row
+from ..stores.commands import unlock_row
+from ..stores.engine import WriteConflict
+from ..stores.lockers import KEYPAD, META, compartment_key, revocation_row
+from ..stores.rows import LockerRow
+from .audit import history, locker_subject
+from .commands import build_revoke, build_unlock, publish
 from .deps import Deps
 
 log = logging.getLogger(__name__)
 CLOSED = {s.value for s in CLOSED_STATUSES}
-META = "#meta"
-KEYPAD = "#keypad"
-REVOKED = "R#"
+__all__ = ["KEYPAD", "META", "compartment_key"]  # the locker partition's keys, defined by its store
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
 COMPARTMENT_RE = re.compile(r"^[A-Z][0-9]{2}$")
 REVOKE_BATCH = 200  # nonces per revoke command: about 2.4 KB, far below the IoT message limit
 MAX_COMPARTMENTS = 96  # one atomic transaction (DynamoDB allows 100 items) with the meta item and audit
 
 
-def compartment_key(compartment_id: str) -> str:
-    return f"C#{compartment_id}"
-
-
-def load_locker_items(locker_id: str) -> tuple[LockerItem, list[Compartment], LockerItem | None]:
+def load_locker_items(deps: Deps, locker_id: str) -> tuple[LockerRow, list[Compartment], LockerRow | None]:
     """One Query returns the locker's meta, compartments and keypad state."""
-    meta: LockerItem | None = None
-    keypad: LockerItem | None = None
-    compartments: list[Compartment] = []
-    for item in LockerItem.query(locker_id, consistent_read=True):
-        if item.item == META:
-            meta = item
-        elif item.item == KEYPAD:
-            keypad = item
-        elif item.item.startswith("C#"):
-            compartments.append(to_compartment(item))
-    if meta is None:
+    items = deps.stores.lockers.items(locker_id)
+    if items.meta is None:
         raise NotFound("Dulapul nu există.", "locker not found")
-    return meta, compartments, keypad
+    return items.meta, [to_compartment(row) for row in items.compartments], items.keypad
 
 
-def keypad_state(item: LockerItem | None) -> KeypadState:
+def keypad_state(item: LockerRow | None) -> KeypadState:
     if item is None:
         return KeypadState()
     return KeypadState(int(item.failures or 0), int(item.last_failure_at or 0), int(item.attack_until or 0))
 
 
-def to_compartment(item: LockerItem) -> Compartment:
+def to_compartment(item: LockerRow) -> Compartment:
     return Compartment(
         locker_id=item.locker_id,
         id=item.item[2:],
@@ -69,7 +55,7 @@ def to_compartment(item: LockerItem) -> Compartment:
     )
 
 
-def is_online(deps: Deps, meta: LockerItem) -> bool:
+def is_online(deps: Deps, meta: LockerRow) -> bool:
     """Heartbeats decide liveness; the last will only hastens the verdict."""
     if meta.online is False:
         return False
@@ -107,7 +93,7 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
             raise InvalidInput("Mărimea compartimentului: S, M sau L.", "size must be S, M or L; accessible a boolean")
         seen.add(cid)
         items.append(
-            LockerItem(
+            LockerRow(
                 locker_id=locker_id,
                 item=compartment_key(cid),
                 size=size,
@@ -118,28 +104,25 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
             )
         )
     now = deps.now()
-    meta = LockerItem(
+    meta = LockerRow(
         locker_id=locker_id, item=META, kind="locker", name=name.strip(), location=location.strip(), online=False
     )
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.save(meta, condition=LockerItem.locker_id.does_not_exist())
-            for item in items:
-                tx.save(item)
-            tx.save(audit_entry(locker_subject(locker_id), actor, "created", now, compartments=len(items)))
-    except TransactWriteError as error:
-        reasons = getattr(error, "cancellation_reasons", None) or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            raise Conflict("Dulapul există deja.", "locker already exists") from error
-        raise
+        with deps.stores.transaction() as tx:
+            deps.stores.lockers.register(meta, items, tx)
+            deps.stores.audit.add(
+                audit_row(locker_subject(locker_id), actor, "created", now, compartments=len(items)), tx
+            )
+    except WriteConflict as error:  # the only condition: no locker with this id yet
+        raise Conflict("Dulapul există deja.", "locker already exists") from error
     return locker_view(deps, locker_id)
 
 
 def list_lockers(deps: Deps) -> list[dict[str, Any]]:
-    return [_meta_view(deps, m) for m in LockerItem.by_kind.query("locker")]
+    return [_meta_view(deps, m) for m in deps.stores.lockers.lockers()]
 
 
-def _meta_view(deps: Deps, meta: LockerItem) -> dict[str, Any]:
+def _meta_view(deps: Deps, meta: LockerRow) -> dict[str, Any]:
     return {
         "id": meta.locker_id,
         "name": meta.name,
@@ -152,7 +135,7 @@ def _meta_view(deps: Deps, meta: LockerItem) -> dict[str, Any]:
 
 
 def locker_view(deps: Deps, locker_id: str, with_alerts: bool = False) -> dict[str, Any]:
-    meta, compartments, keypad = load_locker_items(locker_id)
+    meta, compartments, keypad = load_locker_items(deps, locker_id)
     view = _meta_view(deps, meta)
     view["compartments"] = [
         {
@@ -187,26 +170,19 @@ def locker_alerts(deps: Deps, locker_id: str) -> list[dict[str, Any]]:
 def set_compartment_enabled(
     deps: Deps, actor: str, locker_id: str, compartment_id: str, enabled: bool
 ) -> dict[str, Any]:
-    item = LockerItem(locker_id=locker_id, item=compartment_key(compartment_id))
-    condition = LockerItem.item.exists()
+    action = "enabled" if enabled else "out_of_service"
     try:
-        with TransactWrite(connection=deps.connection) as tx:
-            tx.update(item, actions=[LockerItem.enabled.set(enabled)], condition=condition)
-            tx.save(
-                audit_entry(
-                    locker_subject(locker_id),
-                    actor,
-                    "enabled" if enabled else "out_of_service",
-                    deps.now(),
-                    compartment=compartment_id,
-                )
+        with deps.stores.transaction() as tx:
+            deps.stores.lockers.set_enabled(locker_id, compartment_id, enabled, tx)
+            deps.stores.audit.add(
+                audit_row(locker_subject(locker_id), actor, action, deps.now(), compartment=compartment_id), tx
             )
-    except TransactWriteError as error:
-        # pynamodb groups a transaction's items by kind, so the reasons' order is not the code's order:
-        # the compartment's existence is the only condition here
-        reasons = getattr(error, "cancellation_reasons", None) or []
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+    except WriteConflict as error:
+        # the compartment's existence is the only condition, but a transaction also fails on a concurrent
+        # write to its items: only a compartment that is really missing is a 404
+        if deps.stores.lockers.compartment(locker_id, compartment_id) is None:
             raise NotFound("Compartimentul nu există.", "compartment not found") from error
+        log.warning("%s of %s/%s conflicted with another write", action, locker_id, compartment_id)
         raise
     return locker_view(deps, locker_id)
 
@@ -216,14 +192,14 @@ def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reas
     reason = reason.strip()
     if not reason or len(reason) > 300:
         raise InvalidInput("Scrieți motivul deschiderii (cel mult 300 de caractere).", "reason is required (max 300)")
-    _, compartments, _ = load_locker_items(locker_id)
+    _, compartments, _ = load_locker_items(deps, locker_id)
     if compartment_id not in {c.id for c in compartments}:
         raise NotFound("Compartimentul nu există.", "compartment not found")
     message = build_unlock(deps, locker_id, compartment_id, "service")
-    with TransactWrite(connection=deps.connection) as tx:
-        tx.save(command_record(message))
-        tx.save(
-            audit_entry(
+    with deps.stores.transaction() as tx:
+        deps.stores.commands.record(unlock_row(message), tx)
+        deps.stores.audit.add(
+            audit_row(
                 locker_subject(locker_id),
                 actor,
                 "force_open",
@@ -231,7 +207,8 @@ def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reas
                 compartment=compartment_id,
                 reason=reason,
                 cmd=message["id"],
-            )
+            ),
+            tx,
         )
     publish(deps, message)
     return message["id"]
@@ -239,11 +216,11 @@ def force_open(deps: Deps, actor: str, locker_id: str, compartment_id: str, reas
 
 def held_by_closed_requests(deps: Deps, locker_id: str) -> list[dict[str, Any]]:
     """Compartments still reserved by a request that is already closed: they serve nobody until freed."""
-    _, compartments, _ = load_locker_items(locker_id)
+    _, compartments, _ = load_locker_items(deps, locker_id)
     held = [c for c in compartments if c.request_id]
     if not held:
         return []
-    records = {r.id: r for r in RequestRecord.batch_get([c.request_id for c in held if c.request_id])}
+    records = {r.id: r for r in deps.stores.requests.get_many([c.request_id for c in held if c.request_id])}
     result = []
     for compartment in sorted(held, key=lambda c: c.id):
         record = records.get(compartment.request_id or "")
@@ -271,15 +248,11 @@ def free_compartment(deps: Deps, actor: str, locker_id: str, compartment_id: str
     request_id = held[compartment_id]["requestId"]
     message = build_unlock(deps, locker_id, compartment_id, "service")
     now = deps.now()
-    with TransactWrite(connection=deps.connection) as tx:
-        tx.update(
-            LockerItem(locker_id=locker_id, item=compartment_key(compartment_id)),
-            actions=[LockerItem.release_on.set(message["id"])],
-            condition=LockerItem.request_id == request_id,
-        )
-        tx.save(command_record(message, request_id))
-        tx.save(
-            audit_entry(
+    with deps.stores.transaction() as tx:
+        deps.stores.lockers.release_after(locker_id, compartment_id, request_id, message["id"], tx)
+        deps.stores.commands.record(unlock_row(message, request_id), tx)
+        deps.stores.audit.add(
+            audit_row(
                 locker_subject(locker_id),
                 actor,
                 "free_compartment",
@@ -287,17 +260,16 @@ def free_compartment(deps: Deps, actor: str, locker_id: str, compartment_id: str
                 compartment=compartment_id,
                 request=request_id,
                 cmd=message["id"],
-            )
+            ),
+            tx,
         )
     publish(deps, message)
     return message["id"]
 
 
-def revocation_item(locker_id: str, nonce: str, until: int) -> LockerItem:
+def revocation_item(locker_id: str, nonce: str, until: int) -> LockerRow:
     """A revoked offline credential; it expires (TTL) with the credential it refuses."""
-    return LockerItem(
-        locker_id=locker_id, item=f"{REVOKED}{nonce}", revoked_until=until, ttl=ttl_at(until // 1000 + 86_400)
-    )
+    return revocation_row(locker_id, nonce, until)
 
 
 def revoke_offline(deps: Deps, locker_id: str, nonce: str, expires_at: int) -> None:
@@ -306,7 +278,7 @@ def revoke_offline(deps: Deps, locker_id: str, nonce: str, expires_at: int) -> N
 
     Kept a day past the credential's expiry, so a locker whose clock runs late still learns of it.
     """
-    revocation_item(locker_id, nonce, expires_at + 86_400_000).save()
+    deps.stores.lockers.add_revocation(locker_id, nonce, expires_at + 86_400_000)
     try:
         publish(deps, build_revoke(deps, locker_id, [nonce]))
     except DependencyDown:
@@ -315,12 +287,7 @@ def revoke_offline(deps: Deps, locker_id: str, nonce: str, expires_at: int) -> N
 
 def push_revocations(deps: Deps, locker_id: str) -> int:
     """Send the locker every revoked offline credential still unexpired, in batches; none is dropped."""
-    now = deps.now()
-    nonces = [
-        item.item[len(REVOKED) :]
-        for item in LockerItem.query(locker_id, LockerItem.item.startswith(REVOKED))
-        if (item.revoked_until or 0) > now
-    ]
+    nonces = deps.stores.lockers.revocations(locker_id, deps.now())
     for start in range(0, len(nonces), REVOKE_BATCH):
         publish(deps, build_revoke(deps, locker_id, nonces[start : start + REVOKE_BATCH]))
     return len(nonces)

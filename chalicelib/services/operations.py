@@ -14,7 +14,6 @@ from ..metrics import (
     OPEN_REQUESTS,
     emit,
 )
-from ..storage.models import LockerItem, RequestRecord
 from .deps import Deps
 from .lockers import is_online
 
@@ -22,9 +21,9 @@ from .lockers import is_online
 def measure_operations(deps: Deps) -> dict[str, int]:
     """Emit the gauges; returns them for the job's report."""
     now = deps.now()
-    open_requests = sum(RequestRecord.by_status_due.count(status.value) for status in OPEN_STATUSES)
+    open_requests = sum(deps.stores.requests.count_in_status(status.value) for status in OPEN_STATUSES)
     online = offline = longest_ms = 0
-    for meta in LockerItem.by_kind.query("locker"):
+    for meta in deps.stores.lockers.lockers():
         if is_online(deps, meta):
             online += 1
         elif meta.last_seen is not None:

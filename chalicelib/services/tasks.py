@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.lifecycle import Status
-from ..storage.models import NotificationRecord, RequestRecord
 from .deps import Deps
 from .jobs import WARN_BEFORE_DAYS, idle_requests
 from .lockers import list_lockers, locker_alerts
@@ -14,7 +13,7 @@ from .request_records import request_view
 
 
 def staff_tasks(deps: Deps) -> dict[str, Any]:
-    expired = [request_view(r) for r in RequestRecord.by_status_due.query(Status.EXPIRED.value)]
+    expired = [request_view(r) for r in deps.stores.requests.in_status(Status.EXPIRED.value)]
     failed_sms = [
         {
             "requestId": n.request_id,
@@ -25,7 +24,7 @@ def staff_tasks(deps: Deps) -> dict[str, Any]:
             "createdAt": n.created_at,
         }
         for status in ("failed", "retrying")
-        for n in NotificationRecord.by_status.query(status, scan_index_forward=False, limit=100)
+        for n in deps.stores.notifications.latest_in_status(status, 100)
     ]
     alerts = []
     for locker in list_lockers(deps):

@@ -27,6 +27,7 @@ from ..domain.errors import DependencyDown
 from ..stores.engine import (
     ABSENT,
     PRESENT,
+    AnyOf,
     BeginsWith,
     Between,
     Compare,
@@ -141,6 +142,13 @@ class DynamoTable:
     def _condition(self, expect: Expect | None) -> Condition | None:
         condition: Condition | None = None
         for name, wanted in (expect or {}).items():
+            if isinstance(wanted, AnyOf):
+                alternatives = [cast(Condition, self._condition(alt)) for alt in wanted.alternatives]
+                part = alternatives[0]
+                for alternative in alternatives[1:]:
+                    part = part | alternative
+                condition = part if condition is None else condition & part
+                continue
             attr = self._attr(name)
             if wanted is ABSENT:
                 part = attr.does_not_exist()

@@ -46,3 +46,10 @@ class CommandStore:
     def time_out(self, command_id: str) -> None:
         """``timed_out`` and no longer pending; WriteConflict if it was acked or timed out meanwhile."""
         self.table.update(command_id, set={"status": "timed_out"}, remove=["pending"], expect={"pending": PRESENT})
+
+    def acknowledge(self, command_id: str, result: str, reason: str | None = None) -> None:
+        """The locker's answer to the command; only while it is pending (a late ack: WriteConflict, nothing written)."""
+        fields: dict[str, Any] = {"status": result}
+        if reason:
+            fields["reason"] = reason
+        self.table.update(command_id, set=fields, remove=["pending"], expect={"pending": PRESENT})

@@ -71,6 +71,14 @@ class OneOf:
 
 
 @dataclass(frozen=True)
+class AnyOf:
+    """At least one of ``alternatives`` (each an ``Expect``, all of whose fields must hold) holds. Its key in an
+    ``Expect`` names no attribute, only the rule (``{"door_order": AnyOf(...)}``)."""
+
+    alternatives: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Between:
     """A sort-key range, both ends included (DynamoDB's BETWEEN)."""
 
@@ -103,7 +111,7 @@ def ne(value: Any) -> Compare:
     return Compare("!=", value)
 
 
-Expect = Mapping[str, Any]  # field -> value | ABSENT | PRESENT | Compare | OneOf; all must hold
+Expect = Mapping[str, Any]  # field -> value | ABSENT | PRESENT | Compare | OneOf (or rule -> AnyOf); all must hold
 KeyCondition = Compare | Between | BeginsWith | Any  # on the sort key of a query; a plain value means ==
 
 
@@ -111,7 +119,9 @@ def expect_holds(expect: Expect | None, row: Any) -> bool:
     """Whether ``expect`` holds on ``row`` (None: no item). The in-memory engine's condition check."""
     for name, wanted in (expect or {}).items():
         current = None if row is None else getattr(row, name, None)
-        if wanted is ABSENT:
+        if isinstance(wanted, AnyOf):
+            ok = any(expect_holds(alternative, row) for alternative in wanted.alternatives)
+        elif wanted is ABSENT:
             ok = current is None
         elif wanted is PRESENT:
             ok = current is not None

@@ -38,3 +38,7 @@ class NotificationStore:
     def of_request(self, request_id: str) -> list[NotificationRow]:
         """A request's notifications, oldest first."""
         return list(self.table.query(request_id))
+
+    def latest_in_status(self, status: str, limit: int) -> list[NotificationRow]:
+        """The ``limit`` latest notifications in ``status``, newest first (the status-created index)."""
+        return list(self.table.query(status, index="status-created", descending=True, limit=limit))

@@ -98,3 +98,11 @@ class RequestStore:
     def schedule_contact_erasure(self, request_id: str, erase_at_s: int) -> None:
         """Set the contact's erasure time (Unix seconds, its TTL); WriteConflict if there is no contact any more."""
         self.contacts.update(request_id, set={"erase_at": erase_at_s}, expect={"request_id": PRESENT})
+
+    def in_status(self, status: str) -> Iterator[Request]:
+        """Requests in ``status``, earliest ``due_at`` first (the status-due index)."""
+        return self.table.query(status, index="status-due")
+
+    def count_in_status(self, status: str) -> int:
+        """How many requests are in ``status`` (the status-due index, no Scan)."""
+        return sum(1 for _ in self.table.query(status, index="status-due"))

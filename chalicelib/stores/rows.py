@@ -82,7 +82,7 @@ class LockerRow:
     """One item of a locker's partition: ``#meta``, ``#keypad``, ``C#<compartment>`` or ``R#<nonce>``."""
 
     TABLE: ClassVar[TableSpec] = TableSpec(
-        "lockers", "locker_id", "item", indexes={"kind": Index("kind", "locker_id")}, ttl="ttl"
+        "lockers", "locker_id", "item", indexes={"lockers": Index("kind", "locker_id")}, ttl="ttl"
     )
     locker_id: str
     item: str

@@ -208,10 +208,9 @@ def test_an_offline_pickup_frees_the_compartment_only_with_its_door_cycle(stack,
 def test_every_unexpired_revocation_is_pushed_in_batches_and_none_is_dropped(stack, deps, locker):
     now = deps.now()
     nonces = {f"n{i:04d}" for i in range(450)}
-    with LockerItem.batch_write() as batch:
-        for nonce in nonces:
-            batch.save(revocation_item(locker.locker_id, nonce, now + DAY))
-        batch.save(revocation_item(locker.locker_id, "long-gone", now - 1))
+    for nonce in nonces:
+        deps.stores.lockers.add_revocation(locker.locker_id, nonce, now + DAY)
+    deps.stores.lockers.add_revocation(locker.locker_id, "long-gone", now - 1)
     assert revocation_item(locker.locker_id, "x", now + DAY).ttl is not None  # they expire with the credential
     assert push_revocations(deps, locker.locker_id) == 450
     pushed = wait_until(lambda: locker.revocations if len(locker.revocations) >= 3 else None)
