@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from ..storage.models import AuditRecord
 from ..stores.audit import audit_row
 from .deps import Deps
-
-
-def audit_entry(subject: str, actor: str, action: str, now_ms: int, **detail: Any) -> AuditRecord:
-    return AuditRecord(
-        subject=subject,
-        at_id=f"{now_ms:015d}#{uuid.uuid4().hex[:8]}",
-        actor=actor,
-        action=action,
-        detail={k: v for k, v in detail.items() if v is not None} or None,
-    )
 
 
 def history(deps: Deps, subject: str, limit: int = 200) -> list[dict[str, Any]]:

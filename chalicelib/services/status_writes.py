@@ -1,7 +1,7 @@
 """What a validated ``StatusChange`` writes: the new status, its guard and its audit entry, in one place.
 
 Every service that changes a request's status builds the change with
-``domain.lifecycle.change_status`` and writes it with these helpers inside its
+``domain.lifecycle.change_status`` and writes it with ``write_status`` inside its
 transaction, so editing the transition table changes every path at once.
 """
 
@@ -10,29 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pynamodb.expressions.condition import Condition
-
 from ..domain.lifecycle import StatusChange
-from ..storage.models import AuditRecord, RequestRecord
 from ..stores.audit import audit_row
 from ..stores.engine import Expect, Transaction
-from .audit import audit_entry, request_subject
+from .audit import request_subject
 from .deps import Deps
-
-
-def status_actions(change: StatusChange) -> list[Any]:
-    return [RequestRecord.status.set(change.after), RequestRecord.updated_at.set(change.at)]
-
-
-def status_guard(change: StatusChange) -> Condition:
-    """The request must still be in the status the change was validated from."""
-    return RequestRecord.status == change.before
-
-
-def status_audit(change: StatusChange) -> AuditRecord:
-    return audit_entry(
-        request_subject(change.request_id), change.actor, change.action, change.at, **change.audit_detail()
-    )
 
 
 def write_status(
