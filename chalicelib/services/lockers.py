@@ -113,8 +113,12 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
             deps.stores.audit.add(
                 audit_row(locker_subject(locker_id), actor, "created", now, compartments=len(items)), tx
             )
-    except WriteConflict as error:  # the only condition: no locker with this id yet
-        raise Conflict("Dulapul există deja.", "locker already exists") from error
+    except WriteConflict as error:
+        # the only condition is that no locker has this id yet; a transaction also fails on a concurrent write
+        if deps.stores.lockers.meta(locker_id) is not None:
+            raise Conflict("Dulapul există deja.", "locker already exists") from error
+        log.warning("registering locker %s conflicted with another write", locker_id)
+        raise
     return locker_view(deps, locker_id)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.services.deposit import deposit_documents
 from chalicelib.services.deps import Deps
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
@@ -155,3 +155,14 @@ def test_a_conflict_putting_an_existing_compartment_out_of_service_is_not_a_404(
     monkeypatch.setattr(deps.stores.lockers, "set_enabled", conflict)
     with pytest.raises(WriteConflict):
         set_compartment_enabled(deps, "admin", locker, "A01", False)
+
+
+def test_a_locker_id_is_registered_once(deps):
+    locker = a_locker(deps)
+    with pytest.raises(Conflict):
+        create_locker(
+            deps,
+            "admin",
+            {"id": locker, "name": "Alt", "location": "Etaj", "compartments": [{"id": "B01", "size": "M"}]},
+        )
+    assert deps.stores.lockers.compartment(locker, "B01") is None
