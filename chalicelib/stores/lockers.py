@@ -1,7 +1,9 @@
 """A locker's partition: its ``#meta`` item, ``C#<id>`` compartments, ``#keypad`` state and ``R#<nonce>``
 revocations of offline credentials. The keypad state changes only at the revision it was read at.
 Allocation's race-freedom lives here: a compartment is reserved only
-if it is free and enabled at the moment of the write."""
+if it is free and enabled at the moment of the write. Door states apply in the locker's boot/seq order,
+not in arrival order, and a compartment held for a request is freed only by its holder (or once the door
+cycle it waits for has closed). Liveness (heartbeats, status) is written only on a registered locker."""
 
 from __future__ import annotations
 
