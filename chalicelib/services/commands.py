@@ -7,11 +7,10 @@ from typing import Any
 
 from ..domain.errors import DependencyDown
 from ..domain.protocol import pin_verifier_command, reject_command, revoke_command, unlock_command
-from ..storage.models import CommandRecord, CredentialRecord, ttl_at
+from ..stores.rows import Credential
 from .deps import Deps
 
 log = logging.getLogger(__name__)
-KEEP_COMMANDS_S = 90 * 86_400
 
 
 def build_unlock(
@@ -34,7 +33,7 @@ def build_reject(deps: Deps, locker: str, reason: str, re: str, retry_after_s: i
     return message
 
 
-def send_pin_verifier(deps: Deps, credential: CredentialRecord) -> None:
+def send_pin_verifier(deps: Deps, credential: Credential) -> None:
     """Give the locker the offline verifier of a PIN credential; a lost one only means no offline PIN pickup."""
     if not credential.verifier or not credential.deposit_cmd or not credential.offline_nonce:
         return
@@ -61,23 +60,6 @@ def build_revoke(deps: Deps, locker: str, nonces: list[str]) -> dict[str, Any]:
     message = revoke_command(locker, nonces, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid)
     message["sig"] = deps.signer.sign(message)
     return message
-
-
-def command_record(message: dict[str, Any], request_id: str | None = None) -> CommandRecord:
-    """The ack-tracking record of an unlock (rejects need no ack)."""
-    return CommandRecord(
-        id=message["id"],
-        locker_id=message["locker"],
-        type=message["type"],
-        compartment=message.get("compartment"),
-        purpose=message.get("purpose"),
-        request_id=request_id,
-        iat=message["iat"],
-        exp=message["exp"],
-        status="sent",
-        pending="1",
-        ttl=ttl_at(message["iat"] // 1000 + KEEP_COMMANDS_S),
-    )
 
 
 def publish(deps: Deps, message: dict[str, Any]) -> None:
