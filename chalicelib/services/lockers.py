@@ -118,7 +118,10 @@ def create_locker(deps: Deps, actor: str, body: dict[str, Any]) -> dict[str, Any
         if deps.stores.lockers.meta(locker_id) is not None:
             raise Conflict("Dulapul există deja.", "locker already exists") from error
         log.warning("registering locker %s conflicted with another write", locker_id)
-        raise
+        raise Conflict(
+            "Dulapul a fost modificat în același timp de altcineva. Încercați din nou.",
+            "a concurrent write to the locker won; try again",
+        ) from error
     return locker_view(deps, locker_id)
 
 
@@ -187,7 +190,10 @@ def set_compartment_enabled(
         if deps.stores.lockers.compartment(locker_id, compartment_id) is None:
             raise NotFound("Compartimentul nu există.", "compartment not found") from error
         log.warning("%s of %s/%s conflicted with another write", action, locker_id, compartment_id)
-        raise
+        raise Conflict(
+            "Compartimentul a fost modificat în același timp de altcineva. Încercați din nou.",
+            "a concurrent write to the compartment won; try again",
+        ) from error
     return locker_view(deps, locker_id)
 
 

@@ -126,7 +126,7 @@ class DynamoTable:
 
     def _item(self, key: Key) -> Model:
         hash_value, range_value = self._split(key)
-        values = {self.spec.hash: hash_value}
+        values: dict[str, Any] = {self.spec.hash: hash_value}
         if self.spec.range:
             values[self.spec.range] = range_value
         return self.model(**values)

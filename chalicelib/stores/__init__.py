@@ -21,7 +21,7 @@ from .engine import Engine, Transaction, WriteConflict
 from .events import EventStore
 from .lockers import LockerStore
 from .notifications import NotificationStore
-from .requests import RequestStore
+from .request_store import RequestStore
 
 __all__ = ["Stores", "Transaction", "WriteConflict", "build_stores"]
 

@@ -1,6 +1,6 @@
 """The storage port every store is written against: tables of rows, conditional writes, one transaction.
 
-A store (``stores/requests.py``, ``stores/lockers.py``, …) names the operations a service needs
+A store (``stores/request_store.py``, ``stores/lockers.py``, …) names the operations a service needs
 (``reserve_compartment``, ``claim_credential``, …) and builds each from the few primitives of ``Table``:
 read a row, query a key or an index, put, update, delete and check, each guarded by an ``Expect``
 (field → value, ``ABSENT``, ``PRESENT`` or a comparison). Two engines implement ``Table``:

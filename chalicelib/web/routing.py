@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError
 from chalice import Chalice, Response
 from chalice.app import Request
-from pynamodb.exceptions import PynamoDBConnectionError, PynamoDBException
 
 from ..domain.errors import DependencyDown, DomainError, NotFound
 from ..services import auth
@@ -35,10 +34,9 @@ def known_error(error: Exception) -> DomainError | None:
     """``error`` as the domain error to answer with, or None when it is a bug."""
     if isinstance(error, DomainError):
         return error
-    unreachable = isinstance(error, (PynamoDBConnectionError, EndpointConnectionError)) or (
-        isinstance(error, PynamoDBException) and isinstance(getattr(error, "cause", None), BotoCoreError)
-    )
-    if unreachable:
+    # DynamoDB's errors are translated by its engine (storage/dynamo_tables.py); an adapter that lets an
+    # unreachable endpoint through still answers 503, not 500.
+    if isinstance(error, EndpointConnectionError):
         return DependencyDown(
             "Serviciul de date nu răspunde. Încercați din nou în câteva minute.", "DynamoDB unreachable"
         )

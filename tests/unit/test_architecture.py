@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,14 +72,49 @@ def test_no_import_cycle_in_chalicelib():
 
 
 def test_no_status_is_written_outside_the_state_machine():
-    allowed = PACKAGE / "services" / "status_writes.py"
-    writers = [
+    """A request's status is written by ``RequestStore.apply_change`` only, called by ``status_writes`` only."""
+    sources = {p: p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")}
+    callers = [str(p.relative_to(ROOT)) for p, text in sources.items() if ".apply_change(" in text]
+    assert callers == ["chalicelib/services/status_writes.py"]
+    raw_writers = [
+        str(p.relative_to(ROOT))
+        for p, text in sources.items()
+        if "RequestRecord.status.set(" in text or ("requests.table." in text and "stores" not in p.parts)
+    ]
+    assert raw_writers == []
+
+
+def test_services_reach_storage_only_through_named_store_operations():
+    """No service, page or route imports pynamodb or the storage models, or calls a table primitive."""
+    offenders = []
+    for path in [
+        *PACKAGE.glob("services/*.py"),
+        *PACKAGE.glob("web/*.py"),
+        *PACKAGE.glob("domain/*.py"),
+        ROOT / "app.py",
+    ]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [("." * node.level) + (node.module or "")]
+            if any(n.startswith(("pynamodb", "boto3", "..storage", "chalicelib.storage", ".storage")) for n in names):
+                offenders.append(f"{path.relative_to(ROOT)} imports {names}")
+        if ".table." in path.read_text(encoding="utf-8"):
+            offenders.append(f"{path.relative_to(ROOT)} calls a table primitive")
+    assert offenders == []
+
+
+def test_pynamodb_lives_in_the_storage_package_only():
+    users = sorted(
         str(p.relative_to(ROOT))
         for p in PACKAGE.rglob("*.py")
-        if p != allowed and "RequestRecord.status.set(" in p.read_text(encoding="utf-8")
-    ]
-    assert writers == []
+        if "storage" not in p.parts and re.search(r"^\s*(from|import) pynamodb", p.read_text(encoding="utf-8"), re.M)
+    )
+    assert users == []
 
 
 def test_no_module_shadows_a_library_name():
-    assert not (PACKAGE / "services" / "requests.py").exists()
+    assert not list(PACKAGE.rglob("requests.py"))

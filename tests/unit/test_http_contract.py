@@ -10,6 +10,7 @@ from botocore.exceptions import EndpointConnectionError
 from pynamodb.exceptions import PynamoDBConnectionError
 
 from chalicelib.domain.errors import DomainError, IllegalTransition, InvalidInput
+from chalicelib.storage.dynamo_tables import translated_errors
 from chalicelib.web import bodies
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.routing import answer_error, bearer_token, error_page, json_error
@@ -122,9 +123,19 @@ def test_a_domain_error_keeps_its_status_and_messages_as_json():
     }
 
 
+def dynamodb_down() -> Exception:
+    """What reaches the web layer when DynamoDB is unreachable: its engine's translation of pynamodb's error."""
+    try:
+        with translated_errors():
+            raise PynamoDBConnectionError("down")
+    except Exception as error:
+        return error
+    raise AssertionError("not translated")
+
+
 @pytest.mark.parametrize(
     "outage",
-    [PynamoDBConnectionError("down"), EndpointConnectionError(endpoint_url="http://127.0.0.1:1")],
+    [dynamodb_down(), EndpointConnectionError(endpoint_url="http://127.0.0.1:1")],
 )
 def test_an_unreachable_dependency_is_503_with_a_message(outage):
     reply = answer_error(outage, json_error)
@@ -138,7 +149,7 @@ def test_a_bug_is_not_dressed_up_as_a_client_error():
 
 
 def test_pages_show_the_error_in_the_page_language():
-    outage = answer_error(PynamoDBConnectionError("down"), error_page("ro"))
+    outage = answer_error(dynamodb_down(), error_page("ro"))
     assert outage.status_code == 503 and "temporar indisponibil" in outage.body
     refused = answer_error(DomainError("Nu.", "No, in English."), error_page("en"))
     assert refused.status_code == 400 and "No, in English." in refused.body
