@@ -19,10 +19,13 @@ from chalicelib.health import check_health, read_outbox
 from chalicelib.logs import install_logging
 from chalicelib.services import (
     auth,
+    citizen_access,
     deposit,
     desk,
     jobs,
     lockers,
+    online_requests,
+    online_review,
     pickup_extension,
     request_records,
     staff_accounts,
@@ -218,17 +221,22 @@ def register_request(deps: Deps, actor: str) -> Response:
 
 
 @app.route("/api/requests")
-@api("clerk")
+@api("staff")
 def list_requests(deps: Deps, actor: str) -> Any:
+    """The desk's queue and search; ``channel=online``: the online inbox of the caller's departments."""
     query: dict[str, str] = dict(routes.request.query_params or {})
+    if query.get("channel") == "online":
+        found = online_review.inbox(deps, routes.identity(), query.get("status") or None, query.get("department"))
+        return {"requests": found}
+    auth.require_role(routes.identity(), "clerk")
     found = desk.list_requests(deps, query.get("status") or None, query.get("q") or None)
     return {"requests": [request_records.request_view(r) for r in found]}
 
 
 @app.route("/api/requests/{request_id}")
-@api("clerk")
+@api("staff")
 def get_request(deps: Deps, actor: str, request_id: str) -> Any:
-    return request_records.open_request(deps, actor, request_id)
+    return online_review.open_request(deps, routes.identity(), request_id)
 
 
 def _request_action(service: Callable[..., Any]) -> Callable[..., Any]:
@@ -289,6 +297,129 @@ def staff_tasks(deps: Deps, actor: str) -> Any:
 @api("admin")
 def run_job(deps: Deps, actor: str) -> Any:
     return jobs.run_scheduled_job(deps)
+
+
+# Online requests (issue 13): the citizen's side behind a phone-verified session, the office's inbox and answers.
+
+
+@app.route("/api/citizen/codes", methods=["POST"])
+@api()
+def citizen_code(deps: Deps, actor: None) -> Response:
+    """A 6-digit sign-in code by SMS; the answer is the same whether or not the phone has requests."""
+    data = body(bodies.CITIZEN_CODE)
+    citizen_access.send_code(deps, data["phone"], routes.client())
+    return Response({"sent": True}, status_code=202, headers=NO_STORE)
+
+
+@app.route("/api/citizen/sessions", methods=["POST"])
+@api()
+def citizen_session(deps: Deps, actor: None) -> Response:
+    data = body(bodies.CITIZEN_SESSION)
+    token = citizen_access.start_session(deps, data["phone"], data["code"], routes.client())
+    return Response({"token": token}, status_code=201, headers=NO_STORE)
+
+
+@app.route("/api/citizen/requests", methods=["GET", "POST"])
+@api()
+def citizen_requests(deps: Deps, actor: None) -> Response:
+    citizen = routes.citizen(deps)
+    if routes.request.method == "GET":
+        return Response({"requests": online_requests.list_own(deps, citizen)}, headers=NO_STORE)
+    data = body(bodies.CITIZEN_REQUEST)
+    record = online_requests.create_request(deps, citizen, data, intake=data.get("intake") or "online")
+    return Response({"id": record.id, "status": record.status}, status_code=201, headers=NO_STORE)
+
+
+@app.route("/api/citizen/requests/{request_id}", methods=["GET", "PATCH"])
+@api()
+def citizen_request(deps: Deps, actor: None, request_id: str) -> Response:
+    citizen = routes.citizen(deps)
+    if routes.request.method == "PATCH":
+        record = online_requests.update_draft(deps, citizen, request_id, body(bodies.CITIZEN_REQUEST_CHANGE))
+    else:
+        record = online_requests.own_request(deps, citizen, request_id)
+    return Response(online_requests.citizen_view(deps, record), headers=NO_STORE)
+
+
+@app.route("/api/citizen/requests/{request_id}/attachments", methods=["POST"])
+@api()
+def citizen_attachment(deps: Deps, actor: None, request_id: str) -> Response:
+    citizen = routes.citizen(deps)
+    data = body(bodies.CITIZEN_ATTACHMENT)
+    row, upload = online_requests.request_upload(
+        deps, citizen, request_id, data["documentId"], data["fileName"], data["contentType"], data["size"]
+    )
+    return Response({"id": row.id, "upload": upload}, status_code=201, headers=NO_STORE)
+
+
+@app.route("/api/citizen/requests/{request_id}/submit", methods=["POST"])
+@api()
+def citizen_submit(deps: Deps, actor: None, request_id: str) -> Response:
+    citizen = routes.citizen(deps)
+    body(bodies.EMPTY)
+    record = online_requests.submit(deps, citizen, request_id)
+    return Response(
+        {"registrationNumber": record.registration_number, "status": record.status, "answerDue": record.answer_due},
+        headers=NO_STORE,
+    )
+
+
+@app.route("/api/citizen/requests/{request_id}/withdraw", methods=["POST"])
+@api()
+def citizen_withdraw(deps: Deps, actor: None, request_id: str) -> Response:
+    citizen = routes.citizen(deps)
+    body(bodies.EMPTY)
+    record = online_requests.withdraw(deps, citizen, request_id)
+    return Response(online_requests.citizen_view(deps, record), headers=NO_STORE)
+
+
+@app.route("/api/citizen/requests/{request_id}/attachments/{attachment_id}")
+@api()
+def citizen_download(deps: Deps, actor: None, request_id: str, attachment_id: str) -> Response:
+    citizen = routes.citizen(deps)
+    return Response({"url": online_requests.download_url(deps, citizen, request_id, attachment_id)}, headers=NO_STORE)
+
+
+@app.route("/api/requests/{request_id}/assign", methods=["POST"])
+@api("staff")
+def assign_request(deps: Deps, actor: str, request_id: str) -> Any:
+    data = body(bodies.ASSIGN)
+    record = online_review.assign(deps, routes.identity(), request_id, data["department"])
+    return online_review.online_view(deps, record)
+
+
+@app.route("/api/requests/{request_id}/attachments", methods=["POST"])
+@api("staff")
+def staff_attachment(deps: Deps, actor: str, request_id: str) -> Response:
+    data = body(bodies.STAFF_ATTACHMENT)
+    row, upload = online_review.request_answer_upload(
+        deps, routes.identity(), request_id, data["fileName"], data["contentType"], data["size"]
+    )
+    return Response({"id": row.id, "upload": upload}, status_code=201, headers=NO_STORE)
+
+
+@app.route("/api/requests/{request_id}/ask", methods=["POST"])
+@api("staff")
+def ask_documents(deps: Deps, actor: str, request_id: str) -> Any:
+    data = body(bodies.ASK)
+    record = online_review.ask_for_documents(
+        deps, routes.identity(), request_id, data["documents"], data.get("message")
+    )
+    return online_review.online_view(deps, record)
+
+
+@app.route("/api/requests/{request_id}/answer", methods=["POST"])
+@api("staff")
+def answer_request(deps: Deps, actor: str, request_id: str) -> Any:
+    record = online_review.answer(deps, routes.identity(), request_id, body(bodies.ANSWER))
+    return online_review.online_view(deps, record)
+
+
+@app.route("/api/requests/{request_id}/attachments/{attachment_id}")
+@api("staff")
+def staff_download(deps: Deps, actor: str, request_id: str, attachment_id: str) -> Response:
+    url = online_review.staff_download_url(deps, routes.identity(), request_id, attachment_id)
+    return Response({"url": url}, headers=NO_STORE)
 
 
 @app.route("/")

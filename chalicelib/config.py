@@ -47,6 +47,10 @@ class Settings:
     extend_days: int = 3  # the citizen may move the pickup deadline once, by this many days
     max_phone_days: int = 90  # a phone is erased at the latest this long after the request's last activity
     lookup_per_client: int = 10  # "where is my request?" verifications an hour from one client address
+    attachments_bucket: str = "eps2-local-attachments"  # private, encrypted (the template); the emulator's locally
+    answer_days: int = 30  # the legal term for an answer when the service names none (OG 27/2002)
+    retention_years: int = 5  # registry documents and their attachments are kept this long, then deleted
+    citizen_codes_per_hour: int = 3  # sign-in codes an hour for one phone
     counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
     counter_hours_ro: str = "L-V 8:30-16:30"
     extra: dict[str, str] = field(default_factory=dict)
@@ -102,6 +106,10 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "extend_days": ("EPS2_EXTEND_DAYS", int),
     "lookup_per_client": ("EPS2_LOOKUP_PER_CLIENT", int),
     "max_phone_days": ("EPS2_MAX_PHONE_DAYS", int),
+    "attachments_bucket": ("EPS2_ATTACHMENTS_BUCKET", str),
+    "answer_days": ("EPS2_ANSWER_DAYS", int),
+    "retention_years": ("EPS2_RETENTION_YEARS", int),
+    "citizen_codes_per_hour": ("EPS2_CITIZEN_CODES_PER_HOUR", int),
 }
 
 

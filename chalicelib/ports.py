@@ -169,7 +169,12 @@ class FileStore(Protocol):
     with a presigned POST (whose policy carries the size limit and the content type) and download with a
     short-lived presigned GET. An unreachable store raises ``DependencyDown``."""
 
-    def upload(self, key: str, content_type: str, max_bytes: int, expires_s: int) -> Upload: ...
+    def upload(
+        self, key: str, content_type: str, max_bytes: int, expires_s: int, redirect: str | None = None
+    ) -> Upload:
+        """A presigned POST; with ``redirect``, S3 sends the browser there after the upload (forms without
+        JavaScript), adding ``bucket``, ``key`` and ``etag`` to its query."""
+        ...
 
     def download_url(self, key: str, file_name: str, content_type: str, expires_s: int) -> str: ...
 

@@ -12,6 +12,7 @@ from botocore.config import Config
 
 from .adapters.cognito_directory import CognitoStaffDirectory
 from .adapters.iot_publisher import IotDataCommandPublisher
+from .adapters.s3_files import S3Files
 from .adapters.signer import Ed25519Signer
 from .adapters.sns_sms import SnsSms
 from .adapters.staff_directory import StoreStaffDirectory
@@ -73,6 +74,7 @@ def build_deps(cfg: Settings) -> Deps:
         signer=Ed25519Signer(_decode(secrets["signing_key"], "signing_key"), cfg.signing_kid),
         staff=_staff(cfg, stores, clock),
         stores=stores,
+        files=S3Files(aws_client("s3", cfg), cfg.attachments_bucket),
         pepper=_decode(secrets["code_pepper"], "code_pepper"),
         session_secret=_decode(secrets["session_secret"], "session_secret"),
         connection=connection,

@@ -12,11 +12,14 @@ from chalicelib.adapters.staff_directory import hash_password
 from chalicelib.config import Settings
 from chalicelib.storage import models
 from chalicelib.storage.models import LockerItem, StaffRecord
+from chalicelib.wiring import aws_client
 
 DEMO_LOCKER = "ps2-hq-01"
 DEMO_STAFF = (
     ("admin", "admin-local", ["admin", "clerk"], "Administrator"),
     ("clerk", "clerk-local", ["clerk"], "Funcționar registratură"),
+    # a department's staff: its online requests only (the registry's clerks belong to every department)
+    ("urbanism", "urbanism-local", ["department", "dept:ps2-urbanism"], "Direcția Urbanism"),
 )
 
 
@@ -30,9 +33,34 @@ def demo_compartments() -> list[dict[str, object]]:
     return compartments
 
 
+def create_bucket(settings: Settings) -> None:
+    """The attachments bucket in the emulator's S3, with CORS for the portal's origin (uploads from pages)."""
+    s3 = aws_client("s3", settings)
+    try:
+        s3.create_bucket(
+            Bucket=settings.attachments_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+        )
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass  # kept from an earlier run
+    s3.put_bucket_cors(
+        Bucket=settings.attachments_bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [settings.public_base_url],
+                    "AllowedMethods": ["GET", "POST"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
+
+
 def seed(settings: Settings) -> None:
     models.bind(settings)
     models.create_tables()
+    create_bucket(settings)
     for username, password, roles, name in DEMO_STAFF:
         try:
             StaffRecord(username=username, password_hash=hash_password(password), roles=roles, display_name=name).save(

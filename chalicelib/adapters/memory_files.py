@@ -15,9 +15,14 @@ class MemoryFiles:
         self.policies: dict[str, tuple[str, int]] = {}
         self._lock = threading.Lock()
 
-    def upload(self, key: str, content_type: str, max_bytes: int, expires_s: int) -> Upload:
+    def upload(
+        self, key: str, content_type: str, max_bytes: int, expires_s: int, redirect: str | None = None
+    ) -> Upload:
         self.policies[key] = (content_type, max_bytes)
-        return Upload(url="memory://files", fields={"key": key, "Content-Type": content_type})
+        fields = {"key": key, "Content-Type": content_type}
+        if redirect:
+            fields["success_action_redirect"] = redirect
+        return Upload(url="memory://files", fields=fields)
 
     def put(self, key: str, content: bytes, content_type: str) -> bool:
         """What the client's POST would do: False (nothing stored) when the policy refuses it."""

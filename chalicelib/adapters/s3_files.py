@@ -24,13 +24,16 @@ class S3Files:
         self._client = client
         self._bucket = bucket
 
-    def upload(self, key: str, content_type: str, max_bytes: int, expires_s: int) -> Upload:
+    def upload(
+        self, key: str, content_type: str, max_bytes: int, expires_s: int, redirect: str | None = None
+    ) -> Upload:
+        fields: dict[str, str] = {"Content-Type": content_type}
+        conditions: list[Any] = [{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]]
+        if redirect:
+            fields["success_action_redirect"] = redirect
+            conditions.append({"success_action_redirect": redirect})
         post = self._client.generate_presigned_post(
-            Bucket=self._bucket,
-            Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
-            ExpiresIn=expires_s,
+            Bucket=self._bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_s
         )
         return Upload(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()})
 

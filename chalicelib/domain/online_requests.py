@@ -59,3 +59,9 @@ def days_left(due: date, now_ms: int) -> int:
     """Whole days until the deadline (0 on its last day, negative once it has passed)."""
     today = datetime.fromtimestamp(now_ms / 1000, BUCHAREST).date()
     return (due - today).days
+
+
+def end_of_day_ms(day: date) -> int:
+    """The last millisecond of ``day`` in Bucharest: requests sort by it, overdue ones first."""
+    next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=BUCHAREST)
+    return int(next_midnight.timestamp() * 1000) - 1

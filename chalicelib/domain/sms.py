@@ -39,7 +39,19 @@ _FOLD = str.maketrans(
     }
 )
 
-TEMPLATES = ("pickup_ready", "counter_ready", "reminder", "expired", "collected", "verification")
+TEMPLATES = (
+    "pickup_ready",
+    "counter_ready",
+    "reminder",
+    "expired",
+    "collected",
+    "verification",
+    "citizen_code",
+    "online_registered",
+    "documents_asked",
+    "answer_ready",
+    "answer_rejected",
+)
 
 
 def fold_to_gsm7(text: str) -> str:
@@ -65,6 +77,8 @@ class SmsContext:
     counter_hours: str = ""
     at_ms: int | None = None
     code: str | None = None
+    answer_due: str | None = None  # ISO date
+    url: str | None = None
 
 
 def _when(ms: int | None) -> str:
@@ -77,6 +91,20 @@ def _day(ms: int | None) -> str:
     if ms is None:
         return ""
     return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m")
+
+
+def _date_time(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m.%Y la %H:%M")
+
+
+def _iso_day(day: str | None) -> str:
+    """``2026-12-29`` as ``29.12.2026``."""
+    if not day:
+        return ""
+    year, month, date_ = day.split("-")
+    return f"{date_}.{month}.{year}"
 
 
 def render_sms(template: str, ctx: SmsContext) -> str:
@@ -107,6 +135,19 @@ def render_sms(template: str, ctx: SmsContext) -> str:
             f"Primăria S2: codul pentru a vedea cererea {nr} este {ctx.code}. "
             "Este valabil 15 minute. Nu îl dați nimănui."
         )
+    elif template == "citizen_code":
+        text = f"Primăria S2: codul de intrare în ePS2 este {ctx.code}. Este valabil 10 minute. Nu îl dați nimănui."
+    elif template == "online_registered":
+        text = (
+            f"Primăria S2: cererea a fost înregistrată cu nr. {nr} pe {_date_time(ctx.at_ms)}. "
+            f"Răspuns până la {_iso_day(ctx.answer_due)}. Urmăriți-o în ePS2."
+        )
+    elif template == "documents_asked":
+        text = f"Primăria S2: pentru cererea {nr} avem nevoie de documente. Vedeți ce lipsește în ePS2: {ctx.url}"
+    elif template == "answer_ready":
+        text = f"Primăria S2: răspunsul la cererea {nr} este disponibil în ePS2: {ctx.url}"
+    elif template == "answer_rejected":
+        text = f"Primăria S2: cererea {nr} a fost respinsă. Motivul și ce puteți face, în ePS2: {ctx.url}"
     else:
         raise ValueError(f"unknown SMS template {template!r}")
     return fold_to_gsm7(text)

@@ -227,8 +227,13 @@ def sign_out(deps: Deps, token: str | None, client: str = "unknown") -> None:
     record_staff_event(deps, identity.username, "signed_out", client=client)
 
 
+STAFF_ROLES = ("clerk", "department", "admin")
+
+
 def require_role(identity: StaffIdentity, role: str) -> None:
-    """``admin`` can do everything a clerk can."""
+    """``admin`` can do everything a clerk can; ``staff`` is any console role (a department's staff too)."""
     if role in identity.roles or "admin" in identity.roles:
+        return
+    if role == "staff" and set(identity.roles) & set(STAFF_ROLES):
         return
     raise Forbidden("Nu aveți dreptul să faceți această acțiune.", f"role '{role}' required")

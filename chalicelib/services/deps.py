@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from ..ports import Clock, CommandPublisher, CommandSigner, SmsSender, StaffDirectory
+from ..ports import Clock, CommandPublisher, CommandSigner, FileStore, SmsSender, StaffDirectory
 from ..stores import Stores
 
 
@@ -19,6 +19,7 @@ class Deps:
     signer: CommandSigner
     staff: StaffDirectory
     stores: Stores
+    files: FileStore
     pepper: bytes
     session_secret: bytes
     connection: Any

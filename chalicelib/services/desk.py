@@ -7,21 +7,21 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from .. import metrics
-from ..domain.codes import CUSTOM_REGISTRATION_RE, format_registration_number
+from ..domain.codes import CUSTOM_REGISTRATION_RE
 from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, RequestChanged
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro
 from ..domain.phones import mask_phone, normalise_phone
 from ..stores.audit import audit_row
-from ..stores.engine import Transaction, WriteConflict
+from ..stores.engine import WriteConflict
 from ..stores.rows import Contact, Request
 from .audit import request_subject
 from .deposit import release_compartment
 from .deps import Deps
 from .notify import notify, sms_context
+from .registry import next_registration_number
 from .request_records import close_actions, get_request, schedule_contact_erasure, transition
 
 MAX_NAME = 120
@@ -105,7 +105,7 @@ def register_request(deps: Deps, actor: str, data: NewRequest) -> Request:
                 if data.registration_number:
                     record.registration_number = data.registration_number
                 else:
-                    record.registration_number = _next_number(deps, tx, now)
+                    record.registration_number = next_registration_number(deps, tx, now)
                 deps.stores.counters.claim_registration_number(record.registration_number, record.id, tx)
                 deps.stores.requests.create(record, contact, tx)
                 deps.stores.audit.add(
@@ -129,12 +129,6 @@ def register_request(deps: Deps, actor: str, data: NewRequest) -> Request:
             continue
         return record
     raise Conflict("Prea multe înregistrări simultane; încercați din nou.", "too much contention, retry")
-
-
-def _next_number(deps: Deps, tx: Transaction, now: int) -> str:
-    """Reserve the next number of the year inside ``tx``: the counter moves only if the whole request is written."""
-    year = datetime.fromtimestamp(now / 1000, UTC).year
-    return format_registration_number(year, deps.stores.counters.reserve_next(f"seq#PS2-{year}", tx))
 
 
 def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> Request:

@@ -47,11 +47,16 @@ def notify(deps: Deps, request: Request, template: str, ctx: SmsContext) -> Noti
     contact = current_contact(deps, request.id)
     if contact is None or not contact.sms_consent:
         return None
+    return notify_phone(deps, request.id, contact.phone, template, ctx)
+
+
+def notify_phone(deps: Deps, subject_id: str, phone: str, template: str, ctx: SmsContext) -> NotificationRow:
+    """Record and send ``template`` to ``phone``, filed under ``subject_id`` (a request, or a sign-in)."""
     body = render_sms(template, ctx)
     record = NotificationRow(
-        request_id=request.id,
+        request_id=subject_id,
         id=f"{deps.now():015d}#{uuid.uuid4().hex[:8]}",
-        to_masked=mask_phone(contact.phone),
+        to_masked=mask_phone(phone),
         template=template,
         segments=segment_count(body),
         status="sending",
@@ -59,7 +64,7 @@ def notify(deps: Deps, request: Request, template: str, ctx: SmsContext) -> Noti
         created_at=deps.now(),
     )
     deps.stores.notifications.record(record)
-    _attempt(deps, record, contact.phone, body, QUICK_ATTEMPTS)
+    _attempt(deps, record, phone, body, QUICK_ATTEMPTS)
     return record
 
 
@@ -113,7 +118,7 @@ def retry_pending(deps: Deps) -> int:
         if contact is None or request is None:
             deps.stores.notifications.mark_unsent(record.request_id, record.id, "failed", "no contact")
             continue
-        if record.template in ("pickup_ready", "verification"):
+        if record.template in ("pickup_ready", "verification", "citizen_code"):
             # Codes are never stored in clear, so they cannot be re-rendered: staff reissue a PIN, a
             # citizen asks for a new verification code.
             deps.stores.notifications.mark_unsent(record.request_id, record.id, "failed", "codes not recoverable")

@@ -1,11 +1,14 @@
-"""Today's tasks for staff: expired requests to take back, SMS that could not be sent, locker alerts, and
-requests idle so long that their phone will be erased within a week."""
+"""Today's tasks for staff: expired requests to take back, SMS that could not be sent, locker alerts,
+requests idle so long that their phone will be erased within a week, and online requests whose answer is
+due within ``ANSWER_WARN_DAYS`` days or overdue (overdue first)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ..domain.lifecycle import Status
+from ..domain.online_requests import IN_REVIEW, REGISTERED, end_of_day_ms
 from .deps import Deps
 from .jobs import WARN_BEFORE_DAYS, idle_requests
 from .lockers import list_lockers, locker_alerts
@@ -33,4 +36,30 @@ def staff_tasks(deps: Deps) -> dict[str, Any]:
             alerts.append({"lockerId": locker["id"], "action": "offline", "at": locker["lastSeen"], "detail": {}})
     soon = deps.settings.max_phone_days - WARN_BEFORE_DAYS
     phones = [request_view(r) for r in idle_requests(deps, soon)]
-    return {"toRetrieve": expired, "failedSms": failed_sms, "lockerAlerts": alerts, "phonesToErase": phones}
+    return {
+        "toRetrieve": expired,
+        "failedSms": failed_sms,
+        "lockerAlerts": alerts,
+        "phonesToErase": phones,
+        "answersDue": answers_due(deps),
+    }
+
+
+ANSWER_WARN_DAYS = 5
+
+
+def answers_due(deps: Deps) -> list[dict[str, Any]]:
+    """Online requests whose legal deadline passes within ``ANSWER_WARN_DAYS`` days (overdue ones first).
+    Requests waiting for the citizen's documents are left out: the office has asked."""
+    horizon = deps.now() + ANSWER_WARN_DAYS * 86_400_000
+    due = [
+        r
+        for status in (REGISTERED, IN_REVIEW)
+        for r in deps.stores.requests.inbox(status)
+        if r.answer_due and end_of_day_ms(date.fromisoformat(r.answer_due)) <= horizon
+    ]
+    due.sort(key=lambda r: r.answer_due or "")
+    return [
+        {**request_view(r), "answerDue": r.answer_due, "department": r.department, "serviceId": r.service_id}
+        for r in due
+    ]

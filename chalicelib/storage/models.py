@@ -62,6 +62,17 @@ class RegistrationIndex(GlobalSecondaryIndex["RequestRecord"]):
     registration_number = UnicodeAttribute(hash_key=True)
 
 
+class OwnerIndex(GlobalSecondaryIndex["RequestRecord"]):
+    """Sparse: a citizen's online requests (by the keyed hash of the verified phone), newest last."""
+
+    class Meta:
+        index_name = "owner"
+        projection = AllProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class RequestRecord(_Base):
     class Meta(_Base.Meta):
         table_name = "requests"
@@ -93,8 +104,43 @@ class RequestRecord(_Base):
     expiry_notified_at = NumberAttribute(null=True)
     closed_at = NumberAttribute(null=True)
     phone_erased_at = NumberAttribute(null=True)
+    service_id = UnicodeAttribute(null=True)
+    intake = UnicodeAttribute(null=True)
+    delivery = UnicodeAttribute(null=True)
+    answers = JSONAttribute(null=True)
+    bring_original: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    owner = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    registered_at = NumberAttribute(null=True)
+    answer_due = UnicodeAttribute(null=True)
+    asked = JSONAttribute(null=True)
+    outcome_reason = UnicodeAttribute(null=True)
+    answer_attachment = UnicodeAttribute(null=True)
     by_status_due = StatusDueIndex()
     by_registration = RegistrationIndex()
+    by_owner = OwnerIndex()
+
+
+class AttachmentRecord(_Base):
+    """A file of a request in the private bucket (the object itself never passes through the Lambda)."""
+
+    class Meta(_Base.Meta):
+        table_name = "attachments"
+
+    request_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute(default="citizen")
+    document_id = UnicodeAttribute(null=True)
+    file_name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    key = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")
+    refusal = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    created_by = UnicodeAttribute(null=True)
+    checked_at = NumberAttribute(null=True)
 
 
 class ContactRecord(_Base):
@@ -382,6 +428,7 @@ class SignInAttemptRecord(_Base):
 
 ALL_MODELS: tuple[type[_Base], ...] = (
     RequestRecord,
+    AttachmentRecord,
     ContactRecord,
     LockerItem,
     CredentialRecord,
@@ -412,10 +459,36 @@ def connection(settings: Settings) -> Connection:
 
 
 def create_tables() -> None:
-    """Create missing tables (local stage and tests; on AWS CloudFormation owns them)."""
+    """Create missing tables, and missing indexes of existing ones (a local stage whose data was kept from an
+    older version); on AWS CloudFormation owns both."""
     for model in ALL_MODELS:
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        else:
+            _add_missing_indexes(model)
+
+
+def _add_missing_indexes(model: type[_Base]) -> None:
+    connection = model._get_connection()
+    described = connection.describe_table()
+    have = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    schema = model._get_schema()
+    for index in schema["global_secondary_indexes"]:
+        if index["index_name"] in have:
+            continue
+        connection.connection.client.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": index["index_name"],
+                        "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+                        "Projection": index["projection"],
+                    }
+                }
+            ],
+        )
 
 
 def table_names() -> dict[str, Any]:

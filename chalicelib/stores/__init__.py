@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from .access import AccessStore
+from .attachment_store import AttachmentStore
 from .audit import AuditStore
 from .commands import CommandStore
 from .counters import CounterStore
@@ -38,6 +39,7 @@ class Stores:
     notifications: NotificationStore
     counters: CounterStore
     access: AccessStore
+    attachments: AttachmentStore
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """``with stores.transaction() as tx:`` the staged writes commit together at the end, or
@@ -57,4 +59,5 @@ def build_stores(engine: Engine) -> Stores:
         notifications=NotificationStore(engine),
         counters=CounterStore(engine),
         access=AccessStore(engine),
+        attachments=AttachmentStore(engine),
     )

@@ -61,3 +61,8 @@ class CounterStore:
     def ping(self) -> None:
         """One read of a key no counter has: returns when DynamoDB answers (the health check), raises when not."""
         self.table.get("health#ping")
+
+    def replace_verification(self, row: Verification) -> None:
+        """A verification whose id is chosen by the caller (a citizen's sign-in code): the new one replaces
+        the old, so only the latest code works."""
+        self.verifications.put(row)

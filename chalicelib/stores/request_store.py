@@ -106,3 +106,18 @@ class RequestStore:
     def count_in_status(self, status: str) -> int:
         """How many requests are in ``status`` (the status-due index, no Scan)."""
         return sum(1 for _ in self.table.query(status, index="status-due"))
+
+    # online requests (issue 13)
+    def of_owner(self, owner: str, limit: int = 200) -> list[Request]:
+        """A citizen's requests, newest first (the sparse owner index)."""
+        return list(self.table.query(owner, index="owner", limit=limit, descending=True))
+
+    def save_draft(self, request_id: str, owner: str, fields: dict[str, Any], now: int) -> Request | None:
+        """Change a draft's answers or delivery: only its owner's, only while it is a draft."""
+        return self.update_fields(
+            request_id, set={**fields, "updated_at": now}, expect={"owner": owner, "status": "draft"}
+        )
+
+    def inbox(self, status: str, limit: int = 500) -> list[Request]:
+        """Online and drop-off requests in ``status``, the earliest answer deadline first (status-due index)."""
+        return list(self.table.query(status, index="status-due", where={"intake": PRESENT}, limit=limit))

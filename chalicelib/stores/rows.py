@@ -35,6 +35,7 @@ class Request:
         indexes={
             "status-due": Index("status", "due_at"),
             "registration": Index("registration_number", keys_only=True),
+            "owner": Index("owner", "created_at"),
         },
     )
     id: str
@@ -64,6 +65,40 @@ class Request:
     expiry_notified_at: int | None = None
     closed_at: int | None = None
     phone_erased_at: int | None = None
+    # online requests and drop-off (issues 13, 14); a desk pickup request has none of these
+    service_id: str | None = None  # the catalogue service
+    intake: str | None = None  # online | locker; absent: desk
+    delivery: str | None = None  # electronic | locker | counter
+    answers: dict[str, Any] | None = None  # the service's questions answered
+    bring_original: list[str] | None = None  # documents the citizen will show in original instead of attaching
+    owner: str | None = None  # keyed hash of the verified phone: the citizen's requests, after the phone is erased
+    department: str | None = None  # the department working it (the service's)
+    assignee: str | None = None
+    registered_at: int | None = None
+    answer_due: str | None = None  # ISO date in Bucharest: the legal deadline for the answer
+    asked: dict[str, Any] | None = None  # the office's last request for documents: documents, message, at
+    outcome_reason: str | None = None  # why it was rejected
+    answer_attachment: str | None = None  # the answer document (electronic delivery)
+
+
+@dataclass
+class Attachment:
+    """A file of a request in the private bucket: a citizen's document or the office's answer."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec("attachments", "request_id", "id")
+    request_id: str
+    id: str
+    kind: str = "citizen"  # citizen | answer
+    document_id: str | None = None  # the catalogue document it stands for (citizen files)
+    file_name: str = ""
+    content_type: str = ""
+    size: int = 0
+    key: str = ""  # the object's key in the bucket
+    status: str = "pending"  # pending (upload allowed) | stored (checked) | refused
+    refusal: str | None = None
+    created_at: int = 0
+    created_by: str | None = None
+    checked_at: int | None = None
 
 
 @dataclass
@@ -263,6 +298,7 @@ class SignInAttempt:
 
 ALL_ROWS: tuple[type, ...] = (
     Request,
+    Attachment,
     Contact,
     LockerRow,
     Credential,

@@ -84,3 +84,39 @@ NEW_REQUEST = Body(
 CANCEL = Body(Field("reason", str, description="Kept in the request's history"))
 
 DEPOSIT = Body(Field("lockerId", str, required=True))
+
+# Citizens (online requests, issue 13)
+PHONE = Field("phone", str, required=True, max_length=32, description="National (07…) or E.164 (+40…)")
+CITIZEN_CODE = Body(PHONE)
+CITIZEN_SESSION = Body(PHONE, Field("code", str, required=True, pattern=r"^[0-9]{6}$", description="The SMS code"))
+_ANSWERS = Field("answers", dict, description="The service's questions answered, by question id")
+_DELIVERY = Field("delivery", str, enum=("electronic", "locker", "counter"), description="How the answer comes")
+_BRING = Field("bringOriginal", list, description="Ids of documents the citizen will show in original")
+CITIZEN_REQUEST = Body(
+    Field("serviceId", str, required=True, max_length=64, description="A catalogue service offered online"),
+    _ANSWERS,
+    _DELIVERY,
+    _BRING,
+    Field("intake", str, enum=("online", "locker"), description="online (default) or locker (drop-off)"),
+)
+CITIZEN_REQUEST_CHANGE = Body(_ANSWERS, _DELIVERY, _BRING)
+_FILE = (
+    Field("fileName", str, required=True, min_length=1, max_length=255),
+    Field("contentType", str, required=True, enum=("application/pdf", "image/jpeg", "image/png")),
+    Field("size", int, required=True, description="Bytes; at most 10 MB a file and 30 MB a request"),
+)
+CITIZEN_ATTACHMENT = Body(
+    Field("documentId", str, required=True, max_length=64, description="The checklist document this file is"),
+    *_FILE,
+)
+STAFF_ATTACHMENT = Body(*_FILE)
+ASSIGN = Body(Field("department", str, required=True, max_length=64, description="The service's department id"))
+ASK = Body(
+    Field("documents", list, required=True, description="Checklist document ids"),
+    Field("message", str, max_length=1000, description="What is missing, in words"),
+)
+ANSWER = Body(
+    Field("outcome", str, required=True, enum=("answered", "ready", "rejected")),
+    Field("attachmentId", str, max_length=64, description="answered: the uploaded answer PDF"),
+    Field("reason", str, max_length=1000, description="rejected: why"),
+)

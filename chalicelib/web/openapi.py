@@ -23,7 +23,22 @@ ERROR = {
 }
 STATUS = {
     "type": "string",
-    "enum": ["registered", "ready", "reserved", "in_locker", "collected", "expired", "returned", "cancelled"],
+    "enum": [
+        "registered",
+        "ready",
+        "reserved",
+        "in_locker",
+        "collected",
+        "expired",
+        "returned",
+        "cancelled",
+        "draft",
+        "in_review",
+        "awaiting_documents",
+        "answered",
+        "rejected",
+        "withdrawn",
+    ],
 }
 STATUS_FILTER = {"type": "string", "enum": [*STATUS["enum"], ""]}  # empty: every open status
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -51,6 +66,13 @@ REQUEST = {
         "closedAt": NULLABLE_INT,
         "history": {"type": "array"},
         "notifications": {"type": "array"},
+        "serviceId": NULLABLE_STR,
+        "intake": NULLABLE_STR,
+        "delivery": NULLABLE_STR,
+        "department": NULLABLE_STR,
+        "answerDue": {**NULLABLE_STR, "description": "ISO date: the legal deadline for the answer"},
+        "daysLeft": NULLABLE_INT,
+        "attachments": {"type": "array"},
     },
 }
 LOCKER = {
@@ -250,12 +272,123 @@ def auth_paths() -> dict[str, Any]:
     }
 
 
+UPLOAD = _obj(
+    ["id", "upload"],
+    id={"type": "string"},
+    upload=_obj(["url", "fields"], url={"type": "string"}, fields={"type": "object"}),
+)
+LINK = _obj(["url"], url={"type": "string", "description": "A presigned GET, valid 60 seconds"})
+CITIZEN = (400, 401, 404, 503)
+
+
+def online_paths() -> dict[str, Any]:
+    """Online requests: the citizen's API (a phone-verified session) and the office's inbox and answers."""
+    rid, aid = _path("request_id"), _path("attachment_id")
+    citizen_request = {"type": "object", "required": ["id", "status"], "properties": {"status": STATUS}}
+    return {
+        "/api/citizen/codes": {
+            "post": _op(
+                "A 6-digit sign-in code by SMS",
+                (202, _obj(["sent"], sent={"type": "boolean"})),
+                (400, 429, 503),
+                bodies.CITIZEN_CODE,
+                secured=False,
+            )
+        },
+        "/api/citizen/sessions": {
+            "post": _op(
+                "A citizen session for the right code", (201, TOKEN), (400, 503), bodies.CITIZEN_SESSION, secured=False
+            )
+        },
+        "/api/citizen/requests": {
+            "get": _op("The citizen's requests", (200, _obj(["requests"], requests={"type": "array"})), CITIZEN),
+            "post": _op(
+                "A draft for a catalogue service",
+                (201, _obj(["id", "status"], id={"type": "string"}, status=STATUS)),
+                CITIZEN,
+                bodies.CITIZEN_REQUEST,
+            ),
+        },
+        "/api/citizen/requests/{request_id}": {
+            "get": _op(
+                "One of the citizen's requests, with checklist, files and history",
+                (200, citizen_request),
+                CITIZEN,
+                params=[rid],
+            ),
+            "patch": _op(
+                "Change a draft", (200, citizen_request), (*CITIZEN, 409), bodies.CITIZEN_REQUEST_CHANGE, [rid]
+            ),
+        },
+        "/api/citizen/requests/{request_id}/attachments": {
+            "post": _op(
+                "Allow a file upload (S3 presigned POST)",
+                (201, UPLOAD),
+                (*CITIZEN, 409),
+                bodies.CITIZEN_ATTACHMENT,
+                [rid],
+            )
+        },
+        "/api/citizen/requests/{request_id}/attachments/{attachment_id}": {
+            "get": _op("A short-lived download link", (200, LINK), CITIZEN, params=[rid, aid])
+        },
+        "/api/citizen/requests/{request_id}/submit": {
+            "post": _op(
+                "Register the request (or send it back after documents were asked for)",
+                (
+                    200,
+                    _obj(
+                        ["registrationNumber", "status", "answerDue"],
+                        registrationNumber={"type": "string"},
+                        status=STATUS,
+                        answerDue={"type": "string"},
+                    ),
+                ),
+                (*CITIZEN, 409),
+                bodies.EMPTY,
+                [rid],
+            )
+        },
+        "/api/citizen/requests/{request_id}/withdraw": {
+            "post": _op("Withdraw the request", (200, citizen_request), (*CITIZEN, 409), bodies.EMPTY, [rid])
+        },
+        "/api/requests/{request_id}/assign": {
+            "post": _op("A department takes the request", (200, REQUEST), (*STAFF, 404, 409), bodies.ASSIGN, [rid])
+        },
+        "/api/requests/{request_id}/attachments": {
+            "post": _op(
+                "Allow the answer document's upload (PDF)",
+                (201, UPLOAD),
+                (*STAFF, 404, 409),
+                bodies.STAFF_ATTACHMENT,
+                [rid],
+            )
+        },
+        "/api/requests/{request_id}/attachments/{attachment_id}": {
+            "get": _op("A short-lived link to a file (audited)", (200, LINK), (*STAFF, 404), params=[rid, aid])
+        },
+        "/api/requests/{request_id}/ask": {
+            "post": _op("Ask the citizen for documents", (200, REQUEST), (*STAFF, 404, 409), bodies.ASK, [rid])
+        },
+        "/api/requests/{request_id}/answer": {
+            "post": _op(
+                "Answer: electronically, for pickup, or a refusal",
+                (200, REQUEST),
+                (*STAFF, 404, 409),
+                bodies.ANSWER,
+                [rid],
+            )
+        },
+    }
+
+
 def openapi_document(server: str = "/") -> dict[str, Any]:
     rid, lid, cid = _path("request_id"), _path("locker_id"), _path("compartment")
     request_action = _op("Change the request's status", (200, REQUEST), (*STAFF, 404, 409), bodies.EMPTY, [rid])
     paths: dict[str, Any] = {
         "/api/health": {"get": _op("Dependencies' state", (200, {"type": "object"}), (503,), secured=False)},
         **auth_paths(),
+        **online_paths(),
         "/api/lockers": {
             "get": _op("Lockers", (200, _obj(["lockers"], lockers={"type": "array", "items": LOCKER})), STAFF),
             "post": _op(
@@ -311,6 +444,18 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                 params=[
                     {"name": "status", "in": "query", "required": False, "schema": STATUS_FILTER},
                     {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100}},
+                    {
+                        "name": "channel",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["online", ""]},
+                    },
+                    {
+                        "name": "department",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 64},
+                    },
                 ],
             ),
             "post": _op(
@@ -373,6 +518,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                         failedSms={"type": "array"},
                         phonesToErase={"type": "array"},
                         lockerAlerts={"type": "array"},
+                        answersDue={"type": "array", "description": "Online requests due within 5 days, overdue first"},
                     ),
                 ),
                 STAFF,
@@ -408,12 +554,15 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "ePS2 staff API",
-            "version": "1.2.0",
+            "version": "1.3.0",
             "description": "Document pickup from the city hall's smart locker (Primăria Sectorului 2). "
             "1.1.0: smsConsent and lockerConsent are required in POST /api/requests (breaking); "
             "held compartments can be listed and freed; every other change is an addition. "
             "1.2.0: sign-in may answer a challenge (new password, authenticator enrolment, 6-digit code) "
-            "instead of a token; sign-out, password change and staff accounts; 429 after failed sign-ins.",
+            "instead of a token; sign-out, password change and staff accounts; 429 after failed sign-ins. "
+            "1.3.0: online requests: the citizen's API under /api/citizen (SMS-code sign-in, drafts, presigned "
+            "uploads, submission, downloads, withdrawal) and the office's inbox (GET /api/requests?channel=online), "
+            "assign, ask, answer and files; new statuses; additions only.",
         },
         "servers": [{"url": server}],
         "security": [{"bearer": []}],

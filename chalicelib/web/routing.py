@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -19,12 +20,15 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from ..domain.errors import DependencyDown, DomainError, NotFound
+from ..ports import StaffIdentity
 from ..services import auth
+from ..services.citizen_access import Citizen, check_citizen
 from ..wiring import get_deps
 from .client import client_address
 from .pages import SECURITY_HEADERS, language, render
 from .schema import Body
 
+_identity: ContextVar[StaffIdentity | None] = ContextVar("staff_identity", default=None)
 PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 Shape = Callable[[DomainError], Response]
 View = Callable[..., Any]
@@ -119,10 +123,12 @@ class Routes:
                     check_path_ids(kwargs.values(), "Nu există.")
                     deps = get_deps()
                     actor = None
+                    _identity.set(None)
                     if role:
                         identity = auth.verify_token(deps, bearer_token(self.request.headers))
                         auth.require_role(identity, role)
                         actor = identity.username
+                        _identity.set(identity)
                     return view(deps, actor, *args, **kwargs)
                 except Exception as error:
                     return answer_error(error, json_error)
@@ -147,6 +153,17 @@ class Routes:
     def body(self, description: Body) -> dict[str, Any]:
         """The current request's JSON body, checked against ``description``."""
         return description.parse(self.request.raw_body)
+
+    def identity(self) -> StaffIdentity:
+        """The signed-in staff member of the current route (set by ``api`` with a role)."""
+        identity = _identity.get()
+        if identity is None:
+            raise RuntimeError("no signed-in staff member: the route has no role")
+        return identity
+
+    def citizen(self, deps: Any) -> Citizen:
+        """The signed-in citizen of the current request (bearer token of a citizen session)."""
+        return check_citizen(deps, bearer_token(self.request.headers))
 
     def bearer(self) -> str | None:
         """The current request's bearer token (a staff session's)."""

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.adapters.memory_files import MemoryFiles
 from chalicelib.adapters.signer import Ed25519Signer
 from chalicelib.adapters.staff_directory import StoreStaffDirectory
 from chalicelib.config import load_settings
@@ -84,6 +85,7 @@ def memory_deps(**environ: str) -> Deps:
         signer=Ed25519Signer(_raw(secrets["signing_key"]), "test"),
         staff=StoreStaffDirectory(stores.access, clock),
         stores=stores,
+        files=MemoryFiles(),
         pepper=os.urandom(32),
         session_secret=os.urandom(32),
         connection=None,

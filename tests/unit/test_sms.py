@@ -29,7 +29,9 @@ def longest_context() -> SmsContext:
         counter_location="Registratura, Str. Chiristigiilor nr. 11-13",
         counter_hours="L-V 8:30-16:30",
         at_ms=1_798_754_399_000,
-        code="12345",
+        code="123456",
+        answer_due="2027-12-31",
+        url=f"{longest_base_url()}/cereri",
     )
 
 
