@@ -66,6 +66,9 @@ class Catalogue:
             {field: copy.deepcopy(self.services[sid][field]) for field in LIST_FIELDS} for sid in sorted(self.services)
         ]
 
+    def department_ids(self) -> list[str]:
+        return sorted({str(service["department"]["id"]) for service in self.services.values()})
+
     def get_service(self, service_id: str) -> Service:
         if service_id not in self.services:
             raise UnknownService(service_id)
@@ -147,6 +150,11 @@ def list_services(directory: Path | str | None = None) -> list[dict[str, Any]]:
 def get_service(service_id: str, directory: Path | str | None = None) -> Service:
     """The whole record of one service; ``UnknownService`` if there is none with this id."""
     return _cached(_resolve(directory)).get_service(service_id)
+
+
+def department_ids(directory: Path | str | None = None) -> list[str]:
+    """The ids of the departments that answer the catalogue's services (staff roles ``dept:<id>``)."""
+    return _cached(_resolve(directory)).department_ids()
 
 
 @lru_cache(maxsize=4)

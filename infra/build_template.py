@@ -2,8 +2,8 @@
 models, so the code and the infrastructure cannot drift), the IoT rules and the locker policy (from
 the stage's topic prefix), the dead-letter queue and its redacting forwarder, the Cognito user pool,
 the functions' names, log groups and scoped IAM (``infra/iam.py``), and the operators' alarms,
-dashboard and SMS spend limit (``infra/operations.py``), and the portal's bucket and CloudFront
-distribution (``infra/cdn.py``).
+dashboard and SMS spend limit (``infra/operations.py``), the portal's bucket and CloudFront
+distribution (``infra/cdn.py``), and the online requests' private attachments bucket (``infra/attachments.py``).
 
 Usage: python -m infra.build_template STAGE OUTPUT.json
 """
@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.config import Settings
+from chalicelib.services.staff_accounts import assignable_roles
 from chalicelib.storage import models
 from iot.policy import cloudformation_arns, locker_policy, policy_name
 
-from . import cdn, operations
+from . import attachments, cdn, operations
 from .iam import log_statement, role, scoped_policy
 from .stages import stage_policy, stage_settings
 
@@ -118,9 +119,16 @@ def iot_rule(sql: str) -> dict[str, Any]:
     }
 
 
+def staff_groups() -> list[str]:
+    """The user pool's groups: the console roles, ``department`` and ``dept:<id>`` per catalogue department
+    (Cognito allows letters, marks, symbols, digits and punctuation, ``:`` among them, up to 128 characters)."""
+    return assignable_roles()
+
+
 def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
     """The template for ``stage``, whose settings are read from ``.chalice/config.json`` unless given."""
-    prefix = (settings or stage_settings(stage)).topic_prefix
+    settings = settings or stage_settings(stage)
+    prefix = settings.topic_prefix
     resources: dict[str, Any] = {}
     for model, base in models.BASE_NAMES.items():
         resources[f"{_camel(base)}Table"] = table_resource(model, base, stage)
@@ -214,11 +222,12 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
             "PreventUserExistenceErrors": "ENABLED",
         },
     }
-    for group in ("clerk", "admin"):
-        resources[f"StaffGroup{group.capitalize()}"] = {
+    for group in staff_groups():
+        resources[f"StaffGroup{_camel(group.replace(':', '-'))}"] = {
             "Type": "AWS::Cognito::UserPoolGroup",
             "Properties": {"GroupName": group, "UserPoolId": {"Ref": "StaffUserPool"}},
         }
+    resources.update(attachments.resources(settings.public_base_url))
     policy = stage_policy(stage)
     for function, (role_name, suffix) in FUNCTIONS.items():
         resources[f"{function}LogGroup"] = operations.log_group(function_name(stage, suffix))
@@ -230,20 +239,23 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
                     "Variables": {
                         "EPS2_COGNITO_USER_POOL_ID": {"Ref": "StaffUserPool"},
                         "EPS2_COGNITO_CLIENT_ID": {"Ref": "StaffUserPoolClient"},
+                        **(
+                            {"EPS2_ATTACHMENTS_BUCKET": {"Ref": attachments.BUCKET}}
+                            if function in attachments.OBJECT_ACTIONS
+                            else {}
+                        ),
                     }
                 },
             }
         }
-        # Replaces the policy chalice package copies from the policy file: the same actions, scoped.
+        # Replaces the policy chalice package copies from the policy file: the same actions, scoped; the
+        # attachments bucket exists only in the stack, so its statement is added here.
+        document = scoped_policy(policy, f"{function}LogGroup", "StaffUserPool", prefix)
+        files = attachments.object_statement(function)
+        if files is not None:
+            document["Statement"].append(files)
         resources[role_name] = {
-            "Properties": {
-                "Policies": [
-                    {
-                        "PolicyName": f"{role_name}Policy",
-                        "PolicyDocument": scoped_policy(policy, f"{function}LogGroup", "StaffUserPool", prefix),
-                    }
-                ]
-            }
+            "Properties": {"Policies": [{"PolicyName": f"{role_name}Policy", "PolicyDocument": document}]}
         }
     resources.update(operations.operators_topic(stage))
     resources.update(operations.alarms(stage, [*FUNCTIONS, FORWARDER], "LockerEventsDeadLetter"))
@@ -262,6 +274,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
             "LockerEventsDeadLetterUrl": {"Value": {"Ref": "LockerEventsDeadLetter"}},
             "OperatorsTopicArn": {"Value": {"Ref": operations.TOPIC}},
             "DashboardName": {"Value": {"Ref": "OperationsDashboard"}},
+            "AttachmentsBucketName": {"Value": {"Ref": attachments.BUCKET}},
             **cdn.OUTPUTS,
         },
     }

@@ -9,20 +9,43 @@ from __future__ import annotations
 
 import re
 
+from .. import catalogue
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.signin import password_problem
 from ..ports import AccountExists, PasswordRejected, UnknownAccount
 from . import sessions
 from .audit import record_staff_event
-from .auth import ROLES
+from .auth import ROLES, STAFF_ROLES
 from .deps import Deps
+
+DEPARTMENT_ROLE = "department"
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # one URL path segment, as every identifier of the API
 
 
+def assignable_roles() -> list[str]:
+    """What an admin may give: the console roles, ``department`` and ``dept:<id>`` for each department of the
+    catalogue (a department's staff see its online requests)."""
+    return [*ROLES, DEPARTMENT_ROLE, *(f"dept:{d}" for d in catalogue.department_ids())]
+
+
 def _checked_roles(roles: object) -> list[str]:
-    if not isinstance(roles, list) or not roles or any(role not in ROLES for role in roles):
-        raise InvalidInput("Rolurile sunt „clerk” și/sau „admin”.", f"roles: one or more of {', '.join(ROLES)}")
+    allowed = set(assignable_roles())
+    if not isinstance(roles, list) or not roles or any(not isinstance(r, str) or r not in allowed for r in roles):
+        raise InvalidInput(
+            "Rolurile sunt „clerk”, „admin”, „department” și „dept:<id>” pentru un departament din catalog.",
+            f"roles: one or more of {', '.join(ROLES)}, {DEPARTMENT_ROLE}, dept:<a catalogue department id>",
+        )
+    departments = [r for r in roles if r.startswith("dept:")]
+    if DEPARTMENT_ROLE in roles and not departments:
+        raise InvalidInput(
+            "Alegeți și departamentul contului („dept:<id>”).", "the department role needs a dept:<id> role"
+        )
+    if departments and not set(roles) & set(STAFF_ROLES):
+        raise InvalidInput(
+            "Un cont de departament are și rolul „department” (sau „clerk”, „admin”).",
+            "dept:<id> roles need a console role: department, clerk or admin",
+        )
     return sorted(set(roles))
 
 

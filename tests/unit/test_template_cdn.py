@@ -14,7 +14,6 @@ from chalicelib.web.pages import STATIC_SITE_HEADERS
 from infra import cdn
 from infra.build_template import build
 from infra.routing_table import API_PATHS
-from tests.support.template import resources_of
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +30,9 @@ def origin(config: dict[str, Any], origin_id: str) -> dict[str, Any]:
 
 
 def test_the_bucket_is_private_and_readable_only_by_the_distribution_through_oac(template):
-    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    bucket = template["Resources"][cdn.BUCKET]
     assert set(bucket["Properties"]["PublicAccessBlockConfiguration"].values()) == {True}
-    (policy,) = resources_of(template, "AWS::S3::BucketPolicy").values()
+    policy = template["Resources"][f"{cdn.BUCKET}Policy"]
     allowed = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert allowed and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allowed)
     for statement in allowed:
