@@ -146,15 +146,16 @@ def test_putting_a_missing_compartment_out_of_service_is_not_found(deps):
     assert [c["enabled"] for c in view["compartments"]] == [True, False]
 
 
-def test_a_conflict_putting_an_existing_compartment_out_of_service_is_not_a_404(deps, monkeypatch):
+def test_a_conflict_putting_an_existing_compartment_out_of_service_is_a_409_to_retry_not_a_404(deps, monkeypatch):
     locker = a_locker(deps)
 
     def conflict(*args: Any, **kwargs: Any) -> None:
         raise WriteConflict("a concurrent write to the compartment")
 
     monkeypatch.setattr(deps.stores.lockers, "set_enabled", conflict)
-    with pytest.raises(WriteConflict):
+    with pytest.raises(Conflict) as refused:
         set_compartment_enabled(deps, "admin", locker, "A01", False)
+    assert refused.value.http_status == 409 and "Încercați din nou" in refused.value.message_ro
 
 
 def test_a_locker_id_is_registered_once(deps):
