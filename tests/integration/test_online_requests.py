@@ -141,7 +141,7 @@ def test_an_answer_for_pickup_goes_through_the_locker_under_the_same_number(
     pickup_sms = sms_to(stack, phone, "PIN")
     assert number in pickup_sms
     pin = re.search(r"PIN (\d{8})", pickup_sms).group(1)
-    locker.publish("pin", pin=pin)
+    locker.publish("pin", code=pin)
     opened = locker.next_command()
     assert opened["type"] == "unlock" and opened["purpose"] == "pickup"
     locker.publish("door_opened", compartment=opened["compartment"], cmd=opened["id"])
