@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 COOKIE = "eps2_session"
@@ -63,6 +63,6 @@ def cookie_value(cookie_header: str | None, name: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(cookie_header)
-    except Exception:
-        return None
+    except CookieError:
+        return None  # a malformed Cookie header reads as no cookie
     return jar[name].value if name in jar else None
