@@ -39,11 +39,13 @@ from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, qr_svg, render, static_asset
 from chalicelib.web.routing import Routes, json_error
 from chalicelib.web.staff import staff
+from chalicelib.web.staff_online import staff_online
 from chalicelib.web.staff_signin import signin_pages
 from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="eps2")
 app.register_blueprint(staff)
+app.register_blueprint(staff_online)
 app.register_blueprint(signin_pages)
 app.register_blueprint(citizen)
 app.log.setLevel(logging.INFO)

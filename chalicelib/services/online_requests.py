@@ -200,7 +200,8 @@ def allow_upload(
         created_by=actor,
     )
     deps.stores.attachments.add(row)
-    upload = deps.files.upload(row.key, content_type, files_rules.MAX_FILE_BYTES, UPLOAD_S, redirect)
+    back = redirect.replace("{attachment}", attachment_id) if redirect else None  # where S3 sends the browser
+    upload = deps.files.upload(row.key, content_type, files_rules.MAX_FILE_BYTES, UPLOAD_S, back)
     return row, {"url": upload.url, "fields": upload.fields}
 
 

@@ -179,7 +179,13 @@ def ask_for_documents(
 
 
 def request_answer_upload(
-    deps: Deps, identity: StaffIdentity, request_id: str, file_name: object, content_type: object, size: object
+    deps: Deps,
+    identity: StaffIdentity,
+    request_id: str,
+    file_name: object,
+    content_type: object,
+    size: object,
+    redirect: str | None = None,
 ) -> tuple[Attachment, dict[str, Any]]:
     """Allow the answer document (a PDF) to be uploaded for electronic delivery."""
     record = staff_request(deps, identity, request_id)
@@ -189,7 +195,7 @@ def request_answer_upload(
         raise InvalidInput("Răspunsul se încarcă în format PDF.", "the answer must be a PDF")
     if not isinstance(file_name, str) or not isinstance(size, int) or isinstance(size, bool):
         raise InvalidInput("Numele și mărimea fișierului lipsesc.", "fileName and size are required")
-    return allow_upload(deps, record, "answer", identity.username, None, file_name, content_type, size)
+    return allow_upload(deps, record, "answer", identity.username, None, file_name, content_type, size, redirect)
 
 
 def answer(deps: Deps, identity: StaffIdentity, request_id: str, body: dict[str, Any]) -> Request:

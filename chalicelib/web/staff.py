@@ -97,8 +97,11 @@ def console(
 
 
 @staff.route("/staff", methods=["GET"])
-@console()
+@console(role="staff")
 def queue(deps: Deps, context: dict[str, Any], fields: dict[str, str]) -> Response:
+    """The desk's queue; a department's staff (no desk role) land on their online requests instead."""
+    if not {"clerk", "admin"} & set(context["me"].roles):
+        return _redirect("/staff/online")
     query: dict[str, str] = dict(staff.current_request.query_params or {})
     return _queue_page(deps, context, query.get("status") or None, None)
 

@@ -11,7 +11,7 @@ from tests.support.browser import FormClient
 def signed_in(stack, user: str = "clerk") -> FormClient:
     client = FormClient(stack.base_url)
     page = client.login(user, f"{user}-local")
-    assert page.status == 200 and "Cereri" in page.html
+    assert page.status == 200 and "Cereri" in page.html, page.html[-2000:]
     return client
 
 
