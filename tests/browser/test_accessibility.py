@@ -85,3 +85,26 @@ def test_pages_reflow_at_200_percent_zoom_without_horizontal_scrolling(stack, br
         page.goto(stack.base_url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
+
+
+def test_console_online_request_pages_have_no_accessibility_violations(stack, browser, clerk, axe_ready):
+    from tests.integration.test_online_requests import citizen, complete_draft, new_phone
+
+    me = citizen(stack, new_phone())
+    request_id = complete_draft(me)
+    me.post(f"/api/citizen/requests/{request_id}/submit")
+    page = browser.new_context(bypass_csp=True).new_page()  # only to inject axe; the CSP is tested elsewhere
+    page.goto(f"{stack.base_url}/staff/login")
+    page.get_by_label("Nume de utilizator").fill("clerk")
+    page.get_by_label("Parolă").fill("clerk-local")
+    page.get_by_role("button", name="Autentificare").click()
+    for path in ("/staff/online", f"/staff/online/{request_id}", "/staff/online?lang=en"):
+        page.goto(stack.base_url + path)
+        assert violations(page) == [], path
+    page.goto(f"{stack.base_url}/staff/online/{request_id}")
+    page.get_by_role("button", name=re.compile("Preia cererea")).click()  # in review: ask, upload, refuse
+    assert "în analiză" in page.content()
+    assert violations(page) == [], "in review"
+    page.get_by_role("button", name="Încarcă răspunsul").click()
+    assert page.locator("input[type=file]").count() == 1
+    assert violations(page) == [], "answer upload"
