@@ -27,6 +27,7 @@ from chalicelib.services import (
     online_requests,
     online_review,
     pickup_extension,
+    receipt,
     request_records,
     staff_accounts,
     tasks,
@@ -44,6 +45,7 @@ from chalicelib.web.staff_signin import signin_pages
 from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="eps2")
+app.api.binary_types.append("application/pdf")  # the receipt of an online request
 app.register_blueprint(staff)
 app.register_blueprint(staff_online)
 app.register_blueprint(signin_pages)
@@ -380,6 +382,16 @@ def citizen_withdraw(deps: Deps, actor: None, request_id: str) -> Response:
 def citizen_download(deps: Deps, actor: None, request_id: str, attachment_id: str) -> Response:
     citizen = routes.citizen(deps)
     return Response({"url": online_requests.download_url(deps, citizen, request_id, attachment_id)}, headers=NO_STORE)
+
+
+@app.route("/api/citizen/requests/{request_id}/receipt")
+@api()
+def citizen_receipt(deps: Deps, actor: None, request_id: str) -> Response:
+    """The registered request's receipt as a PDF (no JSON: a file to keep)."""
+    citizen = routes.citizen(deps)
+    name, pdf = receipt.receipt_file(deps, citizen, request_id)
+    disposition = f'attachment; filename="{name}"'
+    return Response(pdf, headers={**NO_STORE, "Content-Type": "application/pdf", "Content-Disposition": disposition})
 
 
 @app.route("/api/requests/{request_id}/assign", methods=["POST"])

@@ -281,6 +281,16 @@ LINK = _obj(["url"], url={"type": "string", "description": "A presigned GET, val
 CITIZEN = (400, 401, 404, 503)
 
 
+def _receipt_op(rid: dict[str, Any]) -> dict[str, Any]:
+    operation = _op("The receipt of a registered request (PDF)", (200, {}), (*CITIZEN, 409), params=[rid])
+    operation["responses"]["200"] = {
+        "description": "The receipt: registration number, date and time, service, documents received. "
+        "Send Accept: application/pdf.",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    return operation
+
+
 def online_paths() -> dict[str, Any]:
     """Online requests: the citizen's API (a phone-verified session) and the office's inbox and answers."""
     rid, aid = _path("request_id"), _path("attachment_id")
@@ -348,6 +358,9 @@ def online_paths() -> dict[str, Any]:
                 bodies.EMPTY,
                 [rid],
             )
+        },
+        "/api/citizen/requests/{request_id}/receipt": {
+            "get": _receipt_op(rid),
         },
         "/api/citizen/requests/{request_id}/withdraw": {
             "post": _op("Withdraw the request", (200, citizen_request), (*CITIZEN, 409), bodies.EMPTY, [rid])
@@ -554,7 +567,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "ePS2 staff API",
-            "version": "1.3.0",
+            "version": "1.4.0",
             "description": "Document pickup from the city hall's smart locker (Primăria Sectorului 2). "
             "1.1.0: smsConsent and lockerConsent are required in POST /api/requests (breaking); "
             "held compartments can be listed and freed; every other change is an addition. "
@@ -562,7 +575,9 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
             "instead of a token; sign-out, password change and staff accounts; 429 after failed sign-ins. "
             "1.3.0: online requests: the citizen's API under /api/citizen (SMS-code sign-in, drafts, presigned "
             "uploads, submission, downloads, withdrawal) and the office's inbox (GET /api/requests?channel=online), "
-            "assign, ask, answer and files; new statuses; additions only.",
+            "assign, ask, answer and files; new statuses; additions only. "
+            "1.4.0: GET /api/citizen/requests/{request_id}/receipt, the registration receipt as a PDF; staff "
+            "roles may be department and dept:<id> for a catalogue department.",
         },
         "servers": [{"url": server}],
         "security": [{"bearer": []}],

@@ -31,8 +31,30 @@ def test_zip_contains_templates_and_no_dev_or_device_packages(package: Path):
     print(f"\ndeployment.zip: {size_mb:.2f} MB, {len(names)} files")
     assert "templates/pickup.html" in names and "templates/static/site.css" in names
     assert "app.py" in names and "chalicelib/wiring.py" in names
+    # The receipt's PDF library and its Unicode font (Romanian letters), with the font's licence.
+    fonts = {
+        "templates/fonts/DejaVuSans.ttf",
+        "templates/fonts/DejaVuSans-Bold.ttf",
+        "templates/fonts/LICENSE-DejaVu.txt",
+    }
+    assert fonts <= set(names) and "fpdf/fpdf.py" in names
     assert not [n for n in names if n.startswith(FORBIDDEN)]
     assert size_mb < 15
+
+
+def test_the_packaged_pdf_library_draws_romanian_letters_with_the_packaged_font(package: Path, tmp_path: Path):
+    """fpdf2 and fontTools from the zip alone (no site-packages), without fontTools' stripped speed-ups."""
+    zipfile.ZipFile(package / "deployment.zip").extractall(tmp_path)
+    assert not list((tmp_path / "fontTools").rglob("*.so"))
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from fpdf import FPDF; pdf = FPDF(); "
+        "pdf.add_font('D', '', sys.argv[1] + '/templates/fonts/DejaVuSans.ttf'); pdf.set_font('D', size=12); "
+        "pdf.add_page(); pdf.cell(text='Dovada înregistrării: ș ț Ș Ț'); sys.stdout.buffer.write(bytes(pdf.output()))"
+    )
+    drawn = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-S", "-c", script, str(tmp_path)], capture_output=True, check=True
+    )
+    assert drawn.stdout.startswith(b"%PDF-") and b"DejaVu" in drawn.stdout
 
 
 def test_template_has_tables_rule_policy_and_user_pool(package: Path):
