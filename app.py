@@ -36,6 +36,7 @@ from chalicelib.services.deps import Deps
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web import bodies, headers
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
+from chalicelib.web.online_pages import online
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, qr_svg, render, static_asset
 from chalicelib.web.routing import Routes, json_error
@@ -50,6 +51,7 @@ app.register_blueprint(staff)
 app.register_blueprint(staff_online)
 app.register_blueprint(signin_pages)
 app.register_blueprint(citizen)
+app.register_blueprint(online)
 app.log.setLevel(logging.INFO)
 install_logging(app)
 log = logging.getLogger("eps2")

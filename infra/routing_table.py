@@ -15,6 +15,7 @@ API_PATHS: tuple[str, ...] = (
     "/r/*",
     "/status*",
     "/staff*",
+    "/cereri*",
 )
 # /static/* (fingerprinted CSS and JS) is the site's: the build writes the very files the app pages link to.
 
