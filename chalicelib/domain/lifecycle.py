@@ -93,6 +93,11 @@ def is_closed(status: str) -> bool:
     return status in {s.value for s in CLOSED_STATUSES} or status in _EXTRA_CLOSED
 
 
+def closed_statuses() -> list[str]:
+    """Every closed status, the later services' too (their requests end there and are kept as records)."""
+    return sorted({s.value for s in CLOSED_STATUSES} | _EXTRA_CLOSED)
+
+
 def label_ro(status: Status | str) -> str:
     return _LABELS_RO.get(status, str(status))
 

@@ -1,4 +1,6 @@
-"""The scheduled job: reminders, expiry, command timeouts, SMS retries and phone erasure.
+"""The scheduled job: reminders, expiry, command timeouts, SMS retries, phone erasure, and the retention of
+online requests (drafts untouched for a year are deleted with their files; a closed request's files are
+deleted ``retention_years`` after it closed, while its record stays in the registry).
 
 Every step claims its work with a conditional write before acting, so running
 the job twice (or two runs overlapping) sends nothing twice.
@@ -7,12 +9,15 @@ the job twice (or two runs overlapping) sends nothing twice.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from ..domain.errors import IllegalTransition
-from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, change_status
+from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, change_status, closed_statuses
+from ..domain.online_requests import DRAFT_KEPT_DAYS
+from ..domain.sms import BUCHAREST
 from ..stores.audit import audit_row
 from ..stores.engine import ABSENT, Between, WriteConflict, le, lt
-from ..stores.rows import Request
+from ..stores.rows import Attachment, Request
 from .audit import locker_subject, request_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
@@ -37,6 +42,8 @@ def run_scheduled_job(deps: Deps) -> dict[str, int]:
         "sms_retried": retry_pending(deps),
         "phones_erased": erase_phones(deps),
         "idle_phones_erased": erase_idle_phones(deps),
+        "drafts_deleted": delete_expired_drafts(deps),
+        "files_deleted": delete_expired_files(deps),
         **measure_operations(deps),
     }
     log.info("scheduled job: %s", report)
@@ -169,3 +176,79 @@ def erase_idle_phones(deps: Deps) -> int:
             continue  # erased meanwhile by another run
         count += 1
     return count
+
+
+# A closed request's due_at is at most this long after it closed: its answer deadline (the service's term, at
+# most a year after registration), a draft's keeping time (a year after creation), or the phone's erasure time
+# (erase_after_days after closing); so closed ones are found on the status-due index without a scan.
+CLOSED_DUE_SLACK_DAYS = 366
+
+
+def delete_expired_drafts(deps: Deps) -> int:
+    """Drafts untouched for a year (no change, no file added) are deleted with their files and contact.
+    A draft touched since its keeping time was set is kept a year from that touch instead."""
+    now = deps.now()
+    kept_ms = DRAFT_KEPT_DAYS * DAY_MS
+    count = 0
+    for record in list(deps.stores.requests.expired_drafts(now)):
+        files = deps.stores.attachments.of_request(record.id)
+        last = max([record.updated_at, *(f.created_at for f in files)])
+        if last + kept_ms > now:
+            try:
+                deps.stores.requests.keep_draft_until(record.id, last + kept_ms)
+            except WriteConflict:
+                pass  # sent meanwhile
+            continue
+        try:
+            with deps.stores.transaction() as tx:
+                deps.stores.requests.delete_draft(record, tx)
+                deps.stores.audit.add(
+                    audit_row(request_subject(record.id), "system", "draft_deleted", now, files=len(files)), tx
+                )
+        except WriteConflict:
+            continue  # the citizen changed or sent it meanwhile
+        # Read again: an upload allowed while the draft was being deleted has a record too.
+        _delete_files(deps, deps.stores.attachments.of_request(record.id))
+        count += 1
+    return count
+
+
+def delete_expired_files(deps: Deps) -> int:
+    """The files of requests closed ``retention_years`` ago: objects and records deleted, the request kept
+    (its number, dates and outcome stay in the registry). Runs once a day (claimed). Returns files deleted."""
+    now = deps.now()
+    if not deps.stores.counters.claim_once(f"job#retention#{now // DAY_MS}"):
+        return 0
+    cutoff = years_before(now, deps.settings.retention_years)
+    count = 0
+    for status in closed_statuses():
+        for record in list(deps.stores.requests.closed_with_files(status, cutoff + CLOSED_DUE_SLACK_DAYS * DAY_MS)):
+            if (record.closed_at or record.updated_at) > cutoff:
+                continue
+            files = deps.stores.attachments.of_request(record.id)
+            _delete_files(deps, files)
+            try:
+                deps.stores.requests.mark_files_deleted(record.id, now)
+            except WriteConflict:
+                continue  # another run finished it
+            deps.stores.audit.add(
+                audit_row(request_subject(record.id), "system", "files_deleted", now, files=len(files))
+            )
+            count += len(files)
+    return count
+
+
+def _delete_files(deps: Deps, files: list[Attachment]) -> None:
+    for row in files:
+        deps.files.delete(row.key)  # the object first: a record never outlives its object's deletion
+        deps.stores.attachments.remove(row.request_id, row.id)
+
+
+def years_before(now_ms: int, years: int) -> int:
+    """The same calendar instant ``years`` earlier in Bucharest (29 February becomes the 28th)."""
+    moment = datetime.fromtimestamp(now_ms / 1000, BUCHAREST)
+    try:
+        earlier = moment.replace(year=moment.year - years)
+    except ValueError:
+        earlier = moment.replace(year=moment.year - years, day=28)
+    return int(earlier.timestamp() * 1000)

@@ -117,6 +117,7 @@ class RequestRecord(_Base):
     asked = JSONAttribute(null=True)
     outcome_reason = UnicodeAttribute(null=True)
     answer_attachment = UnicodeAttribute(null=True)
+    files_deleted_at = NumberAttribute(null=True)
     by_status_due = StatusDueIndex()
     by_registration = RegistrationIndex()
     by_owner = OwnerIndex()

@@ -1,5 +1,6 @@
 """Requests and their contacts: create, read and search requests (status-due and registration indexes), write a
-validated status change, update guarded fields, and keep or erase the citizen's contact."""
+validated status change, update guarded fields, and keep or erase the citizen's contact; for the retention
+rule, expired drafts (deleted with their contact) and closed requests whose files are still kept."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..domain.lifecycle import StatusChange
-from .engine import ABSENT, PRESENT, Engine, Expect, KeyCondition, Transaction, lt
+from .engine import ABSENT, PRESENT, Engine, Expect, KeyCondition, Transaction, le, lt
 from .rows import Contact, Request
 
 
@@ -117,6 +118,32 @@ class RequestStore:
         return self.update_fields(
             request_id, set={**fields, "updated_at": now}, expect={"owner": owner, "status": "draft"}
         )
+
+    def expired_drafts(self, now: int) -> Iterator[Request]:
+        """Drafts whose keeping time (``due_at`` of a draft) has passed, the oldest first (status-due index)."""
+        return self.table.query("draft", le(now), index="status-due")
+
+    def keep_draft_until(self, request_id: str, until: int) -> None:
+        """A draft touched since its keeping time was set is kept until ``until``; WriteConflict if it is no
+        draft any more."""
+        self.update_fields(request_id, set={"due_at": until}, expect={"status": "draft"})
+
+    def delete_draft(self, record: Request, tx: Transaction) -> None:
+        """Delete a draft and its contact, only if it is still the draft read (same status and last change):
+        WriteConflict when the citizen sent or changed it meanwhile."""
+        self.table.delete(record.id, expect={"status": "draft", "updated_at": record.updated_at}, tx=tx)
+        self.contacts.delete(record.id, tx=tx)
+
+    def closed_with_files(self, status: str, due_before: int) -> Iterator[Request]:
+        """Online and drop-off requests in the closed ``status`` with ``due_at`` at most ``due_before`` whose
+        files the retention rule has not deleted yet (status-due index, filtered)."""
+        return self.table.query(
+            status, le(due_before), index="status-due", where={"intake": PRESENT, "files_deleted_at": ABSENT}
+        )
+
+    def mark_files_deleted(self, request_id: str, now: int) -> None:
+        """Record that the request's files were deleted (once: WriteConflict if already recorded)."""
+        self.update_fields(request_id, set={"files_deleted_at": now}, expect={"files_deleted_at": ABSENT})
 
     def inbox(self, status: str, limit: int = 500) -> list[Request]:
         """Online and drop-off requests in ``status``, the earliest answer deadline first (status-due index)."""

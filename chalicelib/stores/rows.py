@@ -79,6 +79,7 @@ class Request:
     asked: dict[str, Any] | None = None  # the office's last request for documents: documents, message, at
     outcome_reason: str | None = None  # why it was rejected
     answer_attachment: str | None = None  # the answer document (electronic delivery)
+    files_deleted_at: int | None = None  # the retention rule deleted its files (the record stays: the registry)
 
 
 @dataclass
