@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import os
 
-from bench import cold_start, contention, cost, growth, scan_to_unlock, site
+from bench import cold_start, contention, cost, growth, online_submit, scan_to_unlock, site
 
 
 def main() -> None:
     logging.disable(logging.INFO)
     pickups = int(os.environ.get("EPS2_BENCH_PICKUPS", "500"))
+    submits = int(os.environ.get("EPS2_BENCH_SUBMITS", "100"))
     sizes = [int(s) for s in os.environ.get("EPS2_BENCH_GROWTH", "1000,100000").split(",")]
     for title, run in (
         ("scan to unlock", lambda: scan_to_unlock.main(pickups)),
         ("cost per operation", cost.main),
+        ("online requests: submit and cost", lambda: online_submit.main(submits)),
         ("allocation under contention", contention.main),
         ("growth", lambda: growth.main(sizes)),
         ("cold start", cold_start.main),
