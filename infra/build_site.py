@@ -177,7 +177,7 @@ def sitemap(pages: Iterable[Page], base_url: str) -> str:
 
 def robots(base_url: str) -> str:
     """Crawl the portal, never the pages behind a code or a sign-in."""
-    closed = ("/api/", "/r/", "/status", "/staff")
+    closed = ("/api/", "/r/", "/status", "/staff", "/cereri")
     return "User-agent: *\n" + "".join(f"Disallow: {path}\n" for path in closed) + f"Sitemap: {base_url}/sitemap.xml\n"
 
 

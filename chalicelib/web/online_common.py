@@ -35,6 +35,7 @@ SESSION_COOKIE = "eps2_citizen"
 # Where a sign-in may send the citizen back to: a page of ours under /cereri, nothing else.
 _BACK = re.compile(r"/cereri(/[A-Za-z0-9_/-]*)?(\?[A-Za-z0-9_=&%.-]*)?")
 
+_KEPT = ("serviciu", "inapoi", "tip", "verificare")  # a page's own parameters (not S3's bucket, key, etag)
 STATUS_EN = {
     "draft": "draft, not sent",
     "registered": "registered",
@@ -133,6 +134,7 @@ def page(
         status_label=lambda s: status_label(s, current),
         status_colour=lambda s: STATUS_COLOUR.get(s, "grey"),
         t=lambda ro, en: en if current == "en" else ro,
+        lang_href=link(_here(), "ro" if current == "en" else "en"),
         **context,
     )
     return Response(html, status_code=status, headers=headers)
@@ -177,11 +179,12 @@ def safe_back(target: str | None) -> str:
 
 
 def _here() -> str:
-    """The current page's path and query (without the language), to come back to after signing in."""
+    """The current page's path and own query (no language), to come back to after signing in or in another
+    language."""
     request = online.current_request
     template = str((request.context or {}).get("resourcePath") or ROOT)
     path = template.format(**(request.uri_params or {}))
-    query = "&".join(f"{k}={quote(v)}" for k, v in (request.query_params or {}).items() if k != "lang")
+    query = "&".join(f"{k}={quote(v)}" for k, v in (request.query_params or {}).items() if k in _KEPT)
     return path + ("?" + query if query else "")
 
 

@@ -79,6 +79,13 @@ def _days(service: dict[str, Any]) -> int:
     return int(term[1:-1]) if re.fullmatch(r"P\d+D", term) else 30
 
 
+def _days_ro(days: int) -> str:
+    """Romanian puts "de" between a number and its noun from 20 on (and after 100, 200, …): 15 zile, 30 de zile."""
+    if days == 1:
+        return "o zi"
+    return f"{days} zile" if 0 < days % 100 < 20 else f"{days} de zile"
+
+
 def _due(iso: str | None) -> str:
     return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "—"
 
@@ -121,6 +128,7 @@ def start_page() -> Response:
         "online/start.html",
         service=service,
         days=_days(service),
+        days_ro=_days_ro(_days(service)),
         csrf=csrf,
         back=f"{ROOT}/nou?serviciu={service_id}",
         delivery=DELIVERY,

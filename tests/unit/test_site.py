@@ -13,6 +13,7 @@ from chalicelib.catalogue import CEDILLAS, load_catalogue
 from chalicelib.web.pages import static_files
 from infra import site_styles
 from infra.build_site import PARALLEL_FROM, Page, build
+from infra.routing_table import goes_to_api
 
 BASE = "https://portal.example"
 SERVICES = load_catalogue().services
@@ -52,12 +53,11 @@ def test_the_services_index_lists_every_service_by_category_without_javascript(s
 
 
 def test_every_internal_link_reaches_a_built_page_and_services_are_linked_as_servicii_id(site):
-    dynamic = ("/status", "/staff", "/r/", "/api/")
     broken = []
     for name, html in html_pages(site).items():
         for href in re.findall(r'(?:href|src)="(/[^"#?]*)', html):
             target = site / href.lstrip("/")
-            if not href.startswith(dynamic) and not (target.is_file() or (target / "index.html").is_file()):
+            if not goes_to_api(href) and not (target.is_file() or (target / "index.html").is_file()):
                 broken.append(f"{name}: {href}")
         for link in re.findall(r'href="((?:/en)?/servicii/[^"]+)"', html):
             assert re.fullmatch(r"(/en)?/servicii/[a-z0-9-]+/", link), f"{name}: {link}"
@@ -76,6 +76,7 @@ def test_sitemap_names_every_page_and_its_other_language(site):
         assert languages == {"ro", "en"}
     robots = (site / "robots.txt").read_text()
     assert f"Sitemap: {BASE}/sitemap.xml" in robots and "Disallow: /staff" in robots and "Disallow: /r/" in robots
+    assert "Disallow: /cereri" in robots  # the online requests are behind a sign-in
 
 
 def test_each_service_page_carries_its_government_service_json_ld(site):
@@ -179,3 +180,12 @@ def test_a_large_site_is_rendered_by_parallel_workers_page_for_page(tmp_path):
                 f'<h1 class="govuk-heading-xl">Asociația {n}</h1>'
                 in (tmp_path / f"{prefix}asociatii/{n}/index.html").read_text()
             )
+
+
+def test_a_service_offered_online_links_to_its_online_request_and_one_that_is_not_does_not(site):
+    online = (site / "servicii" / "certificat-de-urbanism" / "index.html").read_text()
+    assert '<a class="ps2-start" href="/cereri/nou?serviciu=certificat-de-urbanism">Solicită online' in online
+    english = (site / "en" / "servicii" / "certificat-de-urbanism" / "index.html").read_text()
+    assert 'href="/cereri/nou?serviciu=certificat-de-urbanism&amp;lang=en">Apply online' in english
+    desk_only = (site / "servicii" / "inregistrare-nastere" / "index.html").read_text()
+    assert "/cereri/nou" not in desk_only
