@@ -5,12 +5,14 @@ for pickup that goes through the locker to ``collected`` under the same number."
 
 from __future__ import annotations
 
+import io
 import re
 import urllib.request
 import uuid
 from typing import Any
 
 import requests
+from pypdf import PdfReader
 
 from devstack.stack import LocalStack
 from tests.conftest import e164, outbox, wait_until
@@ -86,6 +88,15 @@ def test_an_online_request_from_sign_in_to_the_electronic_answer(stack: LocalSta
     number = submitted["registrationNumber"]
     assert re.fullmatch(r"PS2-\d{4}-\d{6}", number) and submitted["status"] == "registered" and submitted["answerDue"]
     assert number in sms_to(stack, phone, "inregistrata")
+    receipt = urllib.request.Request(
+        f"{stack.base_url}/api/citizen/requests/{request_id}/receipt",
+        headers={"Authorization": f"Bearer {me.token}", "Accept": "application/pdf"},
+    )
+    with urllib.request.urlopen(receipt, timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        pdf = response.read()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert number in text and "Dovada înregistrării" in text
 
     inbox = clerk.get("/api/requests?channel=online&department=ps2-urbanism")
     assert request_id in [r["id"] for r in inbox["requests"]]
