@@ -32,7 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "send_answer": ("Transmite răspunsul electronic", "Send the answer electronically"),
     "answer_ready": ("Răspuns pe hârtie: la dulap sau la ghișeu", "Paper answer: locker or counter"),
     "reject": ("Respinge", "Reject"),
-    "reason": ("Motivul respingerii", "Reason for rejecting"),
+    "reject_reason": ("Motivul respingerii", "Reason for rejecting"),
     "asked": ("Documente cerute", "Documents asked for"),
     "answer_uploaded": ("Fișierul a fost încărcat. Transmiteți răspunsul.", "The file was uploaded. Send the answer."),
     "delivery": ("Primire răspuns", "Answer delivery"),
