@@ -14,7 +14,7 @@ from chalice import Chalice, Rate, Response
 
 from chalicelib import catalogue, locker_lambda
 from chalicelib.config import load_settings, settings
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.health import check_health, read_outbox
 from chalicelib.logs import install_logging
 from chalicelib.services import (
@@ -231,6 +231,8 @@ def register_request(deps: Deps, actor: str) -> Response:
 def list_requests(deps: Deps, actor: str) -> Any:
     """The desk's queue and search; ``channel=online``: the online inbox of the caller's departments."""
     query: dict[str, str] = dict(routes.request.query_params or {})
+    if query.get("channel") not in (None, "", "online"):
+        raise InvalidInput("Canal necunoscut: online sau nimic.", "channel must be 'online' or left out")
     if query.get("channel") == "online":
         found = online_review.inbox(deps, routes.identity(), query.get("status") or None, query.get("department"))
         return {"requests": found}

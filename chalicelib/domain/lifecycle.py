@@ -98,6 +98,11 @@ def closed_statuses() -> list[str]:
     return sorted({s.value for s in CLOSED_STATUSES} | _EXTRA_CLOSED)
 
 
+def all_statuses() -> set[str]:
+    """Every status of the machine, the pickup's and the ones later services added."""
+    return {str(status) for status in _LABELS_RO}
+
+
 def label_ro(status: Status | str) -> str:
     return _LABELS_RO.get(status, str(status))
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from .. import catalogue
-from ..domain import checklist, online_requests
+from ..domain import checklist, lifecycle, online_requests
 from ..domain.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from ..domain.lifecycle import change_status
 from ..domain.sms import SmsContext
@@ -59,6 +59,10 @@ def staff_request(deps: Deps, identity: StaffIdentity, request_id: str) -> Reque
 
 def inbox(deps: Deps, identity: StaffIdentity, status: str | None, department: str | None) -> list[dict[str, Any]]:
     """Online and drop-off requests, overdue first (the earliest answer deadline first)."""
+    if status and status not in lifecycle.all_statuses():
+        raise InvalidInput("Stare necunoscută.", f"unknown status {status!r}")
+    if department and (len(department) > 64 or not department.replace("-", "").isalnum()):
+        raise InvalidInput("Departament necunoscut.", "unknown department")
     statuses = [status] if status else list(INBOX_STATUSES)
     allowed = departments_of(identity)
     if department and allowed is not None and department not in allowed:
