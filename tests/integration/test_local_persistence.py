@@ -2,67 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
-from devstack.secrets import generate
-from devstack.stack import ROOT, LocalStack, free_port, wait_for_port
-from tests.conftest import compartments, e164, outbox, register, wait_until
+from devstack.stack import ROOT, free_port, wait_for_port
+from tests.conftest import compartments, e164, register, wait_until
 from tests.support.api import Api
 
 DEMO_LOCKER = "ps2-hq-01"
 
 
-def started(data: Path, secrets: dict[str, str]) -> LocalStack:
-    """A whole stack on fresh ports (a restart need not reuse them) over the data folder ``data``."""
-    stack = LocalStack(free_port(), free_port(), free_port(), state_dir=data, secrets=secrets, job_interval_s=3600)
-    try:
-        stack.start_all()
-    except Exception:
-        stack.stop()
-        raise
-    return stack
-
-
-def sms_to(stack: LocalStack, phone: str) -> list[tuple[str, str]]:
-    return [(m["to"], m["body"]) for m in outbox(stack) if m["to"] == e164(phone)]
-
-
-def test_requests_lockers_audit_trail_and_outbox_survive_a_restart(tmp_path):
-    data, secrets = tmp_path / "data", generate()
-    locker_id = f"t-{uuid.uuid4().hex[:10]}"
-    first = started(data, secrets)
-    try:
-        admin = Api(first.base_url).login("admin", "admin-local")
-        reply = admin.post(
-            "/api/lockers", {"id": locker_id, "name": "Dulap", "location": "Hol", "compartments": compartments("S2")}
-        )
-        assert reply.status == 201, reply
-        created = register(admin)
-        assert admin.post(f"/api/requests/{created['id']}/ready").status == 200
-        assert admin.post(f"/api/requests/{created['id']}/counter").status == 200
-        before = admin.get(f"/api/requests/{created['id']}").body
-        sent = wait_until(lambda: sms_to(first, created["phone"]))
-    finally:
-        first.stop()
-
-    second = started(data, secrets)
-    try:
-        admin = Api(second.base_url).login("admin", "admin-local")
-        after = admin.get(f"/api/requests/{created['id']}")
-        assert after.status == 200, after
-        assert after["status"] == before["status"] and after["registrationNumber"] == before["registrationNumber"]
-        assert [entry for entry in before["history"] if entry not in after["history"]] == []
-        assert locker_id in [locker["id"] for locker in admin.get("/api/lockers")["lockers"]]
-        assert admin.get(f"/api/lockers/{locker_id}")["compartments"][0]["id"] == "A01"
-        assert sms_to(second, created["phone"]) == sent
-    finally:
-        second.stop()
+def sms_to(base_url: str, phone: str) -> list[tuple[str, str]]:
+    with urllib.request.urlopen(f"{base_url}/api/dev/outbox", timeout=10) as response:
+        messages = json.load(response)["messages"]
+    return [(m["to"], m["body"]) for m in messages if m["to"] == e164(phone)]
 
 
 def launch(data: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -106,12 +66,24 @@ def contents(base_url: str) -> dict[str, Any]:
     }
 
 
-def test_eps2_data_dir_keeps_the_data_and_a_new_folder_starts_clean_with_the_demo_data(tmp_path):
+def test_eps2_data_dir_keeps_requests_lockers_audit_and_outbox_and_a_new_folder_starts_clean(tmp_path):
+    """One pass through ``make run``'s launcher: data written, the stack stopped and started again over the
+    same folder (everything is there, as it was), and a new folder (only the demo data)."""
     kept, fresh = tmp_path / "kept", tmp_path / "fresh"
+    locker_id = f"t-{uuid.uuid4().hex[:10]}"
     launcher, base_url = launch(kept)
     try:
         assert contents(base_url) == {"requests": [], "lockers": [DEMO_LOCKER]}
-        created = register(Api(base_url).login("clerk", "clerk-local"))
+        admin = Api(base_url).login("admin", "admin-local")
+        reply = admin.post(
+            "/api/lockers", {"id": locker_id, "name": "Dulap", "location": "Hol", "compartments": compartments("S2")}
+        )
+        assert reply.status == 201, reply
+        created = register(admin)
+        assert admin.post(f"/api/requests/{created['id']}/ready").status == 200
+        assert admin.post(f"/api/requests/{created['id']}/counter").status == 200
+        before = admin.get(f"/api/requests/{created['id']}").body
+        sent = wait_until(lambda: sms_to(base_url, created["phone"]))
     finally:
         stop(launcher)
     assert (kept / "aws-state.pickle").is_file() and (kept / "secrets.json").is_file()
@@ -124,6 +96,13 @@ def test_eps2_data_dir_keeps_the_data_and_a_new_folder_starts_clean_with_the_dem
 
     launcher, base_url = launch(kept)
     try:
+        admin = Api(base_url).login("admin", "admin-local")
         assert [r["id"] for r in contents(base_url)["requests"]] == [created["id"]]
+        after = admin.get(f"/api/requests/{created['id']}")
+        assert after["status"] == before["status"] and after["registrationNumber"] == before["registrationNumber"]
+        assert [entry for entry in before["history"] if entry not in after["history"]] == []
+        assert {locker_id, DEMO_LOCKER} <= set(contents(base_url)["lockers"])
+        assert admin.get(f"/api/lockers/{locker_id}")["compartments"][0]["id"] == "A01"
+        assert sms_to(base_url, created["phone"]) == sent
     finally:
         stop(launcher)
