@@ -18,7 +18,7 @@ from chalice import Response
 from .. import catalogue
 from ..domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from ..domain.online_requests import DRAFT, TRANSITIONS
-from ..services import online_requests
+from ..services import online_requests, receipt
 from ..services.citizen_access import check_citizen, end_citizen_session
 from ..wiring import get_deps
 from . import online_documents, online_signin  # noqa: F401  (their routes are on this blueprint)
@@ -336,6 +336,23 @@ def answer_download(visit: Visit, request_id: str) -> Response:
         raise NotFound("Răspunsul nu este încă disponibil.", "no answer yet")
     url = online_requests.download_url(visit.deps, visit.citizen, request_id, record.answer_attachment)
     return Response("", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+@online.route(f"{ROOT}/{{request_id}}/dovada", methods=["GET"])
+@signed_in()
+def receipt_download(visit: Visit, request_id: str) -> Response:
+    """The registration receipt (dovada înregistrării) as a PDF to keep."""
+    name, pdf = receipt.receipt_file(visit.deps, visit.citizen, request_id)
+    return Response(
+        pdf,
+        status_code=200,
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @online.route(f"{ROOT}/{{request_id}}/retragere", methods=["GET"])

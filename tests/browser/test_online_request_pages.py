@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pypdf import PdfReader
 
 from tests.browser.test_accessibility import AXE, violations
 from tests.conftest import e164, outbox, wait_until
@@ -150,6 +151,10 @@ def walk_the_whole_request(walk: Walk, stack: object, files: dict[str, Path]) ->
     main = page.locator("main").inner_text()  # type: ignore[attr-defined]
     assert "Cererea a fost înregistrată" in panel and re.search(r"Termenul de răspuns este \d\d\.\d\d\.\d{4}", main)
     walk.seen("confirmation", screenshot=True)
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.get_by_role("link", name=re.compile("dovada înregistrării")).click()  # type: ignore[attr-defined]
+    receipt = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert number in receipt and "Certificat de urbanism" in receipt
 
     page.get_by_role("link", name="Vedeți cererea").click()  # type: ignore[attr-defined]
     assert walk.heading() == f"Cererea {number}"
