@@ -233,6 +233,8 @@ def list_requests(deps: Deps, actor: str) -> Any:
     query: dict[str, str] = dict(routes.request.query_params or {})
     if query.get("channel") not in (None, "", "online"):
         raise InvalidInput("Canal necunoscut: online sau nimic.", "channel must be 'online' or left out")
+    if len(query.get("department") or "") > 64:
+        raise InvalidInput("Departament necunoscut.", "unknown department")
     if query.get("channel") == "online":
         found = online_review.inbox(deps, routes.identity(), query.get("status") or None, query.get("department"))
         return {"requests": found}

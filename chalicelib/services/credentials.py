@@ -70,28 +70,49 @@ def issue_codes(
     also keeps the PIN sealed with a key derived from the token, so the citizen's
     QR page can show the PIN while staff and a table dump cannot.
     """
+    for _ in range(20):
+        prepared = prepare_codes(deps, request_id, locker_id, compartment, expires_at, deposit_cmd, phone)
+        try:
+            deps.stores.credentials.issue(prepared.pin_row)
+        except WriteConflict:
+            continue  # another live request holds this PIN at this locker
+        deps.stores.credentials.issue(prepared.qr_row)
+        return prepared.codes
+    raise RuntimeError("could not find a free PIN")
+
+
+@dataclass(frozen=True)
+class PreparedCodes:
+    """New codes and the two credentials to write for them (by ``issue_codes``, or in a caller's transaction,
+    which then fails with WriteConflict if the PIN is taken at the locker: prepare another)."""
+
+    codes: IssuedCodes
+    pin_row: Credential
+    qr_row: Credential
+
+
+def prepare_codes(
+    deps: Deps,
+    request_id: str,
+    locker_id: str,
+    compartment: str,
+    expires_at: int,
+    deposit_cmd: str,
+    phone: str | None,
+) -> PreparedCodes:
     token = new_token()
     tkey = token_key(deps, token)
     nonce = secrets.token_urlsafe(NONCE_BYTES)
     digits = phone_last_digits(phone)
-    for _ in range(20):
-        pin = new_pin()
-        pkey = pin_key(deps, locker_id, pin)
-        record = _credential(pkey, request_id, locker_id, compartment, expires_at, tkey, deposit_cmd, nonce)
-        record.phone_digits = phone_digits_key(deps, pkey, digits) if digits else None
-        verifier = record.verifier = pin_verifier(pin, digits, deps.settings.offline_pin_kdf_n)
-        try:
-            deps.stores.credentials.issue(record)
-        except WriteConflict:
-            continue  # another live request holds this PIN at this locker
-        break
-    else:
-        raise RuntimeError("could not find a free PIN")
+    pin = new_pin()
+    pkey = pin_key(deps, locker_id, pin)
+    record = _credential(pkey, request_id, locker_id, compartment, expires_at, tkey, deposit_cmd, nonce)
+    record.phone_digits = phone_digits_key(deps, pkey, digits) if digits else None
+    verifier = record.verifier = pin_verifier(pin, digits, deps.settings.offline_pin_kdf_n)
     qr = _credential(tkey, request_id, locker_id, compartment, expires_at, pkey, deposit_cmd, nonce)
     qr_content = offline_qr(deps, token, locker_id, deposit_cmd, compartment, expires_at, nonce)
     qr.sealed_pin = _seal(deps, token, json.dumps({"pin": pin, "qr": qr_content}))
-    deps.stores.credentials.issue(qr)
-    return IssuedCodes(pin, token, pkey, tkey, nonce, verifier)
+    return PreparedCodes(IssuedCodes(pin, token, pkey, tkey, nonce, verifier), record, qr)
 
 
 def issue_request_codes(deps: Deps, request: Request, expires_at: int) -> IssuedCodes:

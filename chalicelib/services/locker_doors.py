@@ -11,20 +11,20 @@ import logging
 from dataclasses import replace
 
 from .. import metrics
-from ..domain.errors import DependencyDown, IllegalTransition
+from ..domain.errors import IllegalTransition
 from ..domain.keypad import split_code
 from ..domain.lifecycle import Status, change_status
 from ..domain.protocol import LockerEvent
 from ..stores.audit import audit_row
 from ..stores.engine import WriteConflict
-from ..stores.rows import CommandRow, Credential, LockerRow, Request
+from ..stores.rows import CommandRow, Contact, Credential, LockerRow, Request
 from .audit import locker_subject, request_subject
 from .commands import send_pin_verifier
-from .credentials import IssuedCodes, discard_codes, issue_request_codes, pin_key, token_key
+from .credentials import IssuedCodes, pin_key, prepare_codes, token_key
 from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .locker_codes import recover_unrecorded_unlock
-from .notify import notify, notify_pickup, sms_context
+from .notify import notify, pickup_context, prepare_for, send_prepared, sms_context
 from .request_records import close_actions, get_request, schedule_contact_erasure
 from .status_writes import write_status
 
@@ -63,25 +63,28 @@ def _on_door(deps: Deps, event: LockerEvent) -> str:
         return "door_state" if change.applied else "stale"
     if event.cmd.startswith(OFFLINE_CMD_PREFIX):
         return _offline_door_cycle(deps, event, slot)
-    command = deps.stores.commands.get(event.cmd)
+    # one read for the command, the request holding the compartment and its contact
+    command, request, contact = deps.stores.door_context(event.cmd, slot.request_id)
     if command is None:
         command = recover_unrecorded_unlock(deps, event.locker, event.compartment, event.cmd)
         if command is None:
             return "unknown_command"
+        request = None  # the recovery wrote the request's bookkeeping: read it again below
     if command.locker_id != event.locker or command.compartment != event.compartment or not command.request_id:
         return "door_state"
     if command.purpose == "service":  # staff freeing a compartment held by a closed request
         freed = _release_if_closed(deps, event.locker, event.compartment, command.request_id, slot.release_on)
         return "released" if freed else "door_state"
-    request = get_request(deps, command.request_id)
+    if request is None or request.id != command.request_id:  # the compartment changed hands meanwhile
+        request, contact = get_request(deps, command.request_id), deps.stores.requests.contact(command.request_id)
     actor = f"locker:{event.locker}"
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
-        return _deposit_confirmed(deps, request, actor)
+        return _deposit_confirmed(deps, request, contact, actor)
     if command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
-        return _closed_after(deps, request, actor, "collect_from_locker")
+        return _closed_after(deps, request, contact, actor, "collect_from_locker")
     retrievable = (Status.EXPIRED.value, Status.IN_LOCKER.value)
     if command.purpose == "retrieve" and request.status in retrievable and request.retrieve_cmd == command.id:
-        return _closed_after(deps, request, actor, "returned")
+        return _closed_after(deps, request, contact, actor, "returned")
     return "door_state"
 
 
@@ -92,29 +95,49 @@ def _locker_audit(deps: Deps, locker_id: str, action: str, actor: str | None = N
     )
 
 
-def _deposit_confirmed(deps: Deps, request: Request, actor: str) -> str:
+def _deposit_confirmed(deps: Deps, request: Request, contact: Contact | None, actor: str) -> str:
+    """The documents are in: in one transaction the request goes ``in_locker``, the compartment is occupied,
+    the PIN and QR credentials and the pickup SMS's record are written; then the SMS and the PIN verifier go.
+    (A PIN already live at this locker fails the transaction: another PIN is drawn.)"""
     now = deps.now()
     deadline = now + deps.settings.pickup_days * DAY_MS
     assert request.locker_id and request.compartment
     change = change_status(request.id, request.status, "deposit_confirmed", now, actor, deadline=deadline)
-    codes = issue_request_codes(deps, request, deadline)
-    try:
-        with deps.stores.transaction() as tx:
-            write_status(deps, change, tx, set={"deadline": deadline, "qr_key": codes.token_key, "due_at": deadline})
-            deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
-    except WriteConflict:
-        discard_codes(deps, codes)
-        return "stale"
-    except DependencyDown:
-        discard_codes(deps, codes)  # the event is delivered again and issues new codes
-        raise
-    # the request and the PIN credential as just written: no need to read them back
-    request = replace(
-        request, status=change.after, updated_at=change.at, deadline=deadline, qr_key=codes.token_key, due_at=deadline
-    )
-    notify_pickup(deps, request, codes.pin, codes.token)
-    send_pin_verifier(deps, _pin_credential(request, codes, deadline))
-    return "in_locker"
+    phone = contact.phone if contact else None
+    for _ in range(20):
+        prepared = prepare_codes(
+            deps, request.id, request.locker_id, request.compartment, deadline, request.deposit_cmd or "", phone
+        )
+        codes = prepared.codes
+        placed = replace(
+            request,
+            status=change.after,
+            updated_at=change.at,
+            deadline=deadline,
+            qr_key=codes.token_key,
+            due_at=deadline,
+        )
+        sms = prepare_for(deps, placed, contact, "pickup_ready", pickup_context(deps, placed, codes.pin, codes.token))
+        try:
+            with deps.stores.transaction() as tx:
+                write_status(
+                    deps, change, tx, set={"deadline": deadline, "qr_key": codes.token_key, "due_at": deadline}
+                )
+                deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
+                deps.stores.credentials.issue(prepared.pin_row, tx)
+                deps.stores.credentials.issue(prepared.qr_row, tx)
+                if sms is not None:
+                    deps.stores.notifications.record(sms.record, tx)
+        except WriteConflict:
+            current = deps.stores.requests.get(request.id)
+            if current is None or current.status != request.status or current.deposit_cmd != request.deposit_cmd:
+                return "stale"
+            continue  # the PIN drawn is live at this locker for another request
+        if sms is not None:
+            send_prepared(deps, sms)
+        send_pin_verifier(deps, _pin_credential(placed, codes, deadline))
+        return "in_locker"
+    raise RuntimeError("could not find a free PIN")
 
 
 def _pin_credential(request: Request, codes: IssuedCodes, expires_at: int) -> Credential:
@@ -133,24 +156,37 @@ def _pin_credential(request: Request, codes: IssuedCodes, expires_at: int) -> Cr
     )
 
 
-def _closed_after(deps: Deps, request: Request, actor: str, action: str) -> str:
-    """The door closed after a pickup or a retrieval: the request closes and its compartment is free again."""
+def _closed_after(deps: Deps, request: Request, contact: Contact | None, actor: str, action: str) -> str:
+    """The door closed after a pickup or a retrieval: in one transaction the request closes, its compartment is
+    free again, the "collected" SMS is recorded and the contact's erasure is scheduled; then the SMS goes."""
     now = deps.now()
     assert request.locker_id and request.compartment
     change = change_status(request.id, request.status, action, now, actor)
     after = change.after
     channel = "locker" if after == Status.COLLECTED else None
-    try:
-        with deps.stores.transaction() as tx:
-            write_status(deps, change, tx, set=close_actions(deps, channel))
-            deps.stores.lockers.empty(request.locker_id, request.compartment, request.id, tx)
-    except WriteConflict:
-        return "stale"
+    sms = None
+    if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
+        sms = prepare_for(deps, request, contact, "collected", sms_context(deps, request, at_ms=now))
+    erase_at = now // 1000 + deps.settings.erase_after_days * 86_400
+    for with_contact in (contact is not None, False):
+        try:
+            with deps.stores.transaction() as tx:
+                write_status(deps, change, tx, set=close_actions(deps, channel))
+                deps.stores.lockers.empty(request.locker_id, request.compartment, request.id, tx)
+                if sms is not None:
+                    deps.stores.notifications.record(sms.record, tx)
+                if with_contact:
+                    deps.stores.requests.schedule_contact_erasure(request.id, erase_at, tx)
+        except WriteConflict:
+            current = deps.stores.requests.get(request.id)
+            if with_contact and current is not None and current.status == request.status:
+                continue  # the contact went meanwhile: close without scheduling its erasure
+            return "stale"
+        break
     if after == Status.COLLECTED:
         revoke_offline_credential(deps, request)
-    if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
-        notify(deps, request, "collected", sms_context(deps, request, at_ms=now))
-    schedule_contact_erasure(deps, request.id)
+    if sms is not None:
+        send_prepared(deps, sms)
     return after
 
 

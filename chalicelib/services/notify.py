@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 
 from .. import metrics
 from ..domain.phones import mask_phone
@@ -36,10 +37,15 @@ def sms_context(deps: Deps, request: Request, **extra: object) -> SmsContext:
     )
 
 
+def pickup_context(deps: Deps, request: Request, pin: str, token: str) -> SmsContext:
+    """The pickup SMS's content: PIN, deadline and, unless turned off, the link to the QR page."""
+    qr_url = f"{deps.settings.public_base_url}/r/{token}" if deps.settings.sms_link_enabled else None
+    return sms_context(deps, request, pin=pin, qr_url=qr_url)
+
+
 def notify_pickup(deps: Deps, request: Request, pin: str, token: str) -> NotificationRow | None:
     """The pickup SMS: PIN, deadline and, unless turned off, the link to the QR page."""
-    qr_url = f"{deps.settings.public_base_url}/r/{token}" if deps.settings.sms_link_enabled else None
-    return notify(deps, request, "pickup_ready", sms_context(deps, request, pin=pin, qr_url=qr_url))
+    return notify(deps, request, "pickup_ready", pickup_context(deps, request, pin, token))
 
 
 def notify(deps: Deps, request: Request, template: str, ctx: SmsContext) -> NotificationRow | None:
@@ -52,6 +58,27 @@ def notify(deps: Deps, request: Request, template: str, ctx: SmsContext) -> Noti
 
 def notify_phone(deps: Deps, subject_id: str, phone: str, template: str, ctx: SmsContext) -> NotificationRow:
     """Record and send ``template`` to ``phone``, filed under ``subject_id`` (a request, or a sign-in)."""
+    prepared = prepare_sms(deps, subject_id, phone, template, ctx)
+    deps.stores.notifications.record(prepared.record)
+    return send_prepared(deps, prepared)
+
+
+@dataclass(frozen=True)
+class PreparedSms:
+    """A notification ready to be recorded (possibly inside a caller's transaction) and then sent."""
+
+    record: NotificationRow
+    phone: str
+    body: str
+
+
+def send_prepared(deps: Deps, prepared: PreparedSms) -> NotificationRow:
+    """Send an SMS whose notification is already recorded."""
+    _attempt(deps, prepared.record, prepared.phone, prepared.body, QUICK_ATTEMPTS)
+    return prepared.record
+
+
+def prepare_sms(deps: Deps, subject_id: str, phone: str, template: str, ctx: SmsContext) -> PreparedSms:
     body = render_sms(template, ctx)
     record = NotificationRow(
         request_id=subject_id,
@@ -63,9 +90,18 @@ def notify_phone(deps: Deps, subject_id: str, phone: str, template: str, ctx: Sm
         attempts=0,
         created_at=deps.now(),
     )
-    deps.stores.notifications.record(record)
-    _attempt(deps, record, phone, body, QUICK_ATTEMPTS)
-    return record
+    return PreparedSms(record, phone, body)
+
+
+def prepare_for(
+    deps: Deps, request: Request, contact: Contact | None, template: str, ctx: SmsContext
+) -> PreparedSms | None:
+    """``template`` for the request's citizen with the contact already read; None without consent or phone."""
+    if contact is None or not contact.sms_consent or not contact.phone:
+        return None
+    if contact.erase_at is not None and contact.erase_at * 1000 <= deps.now():
+        return None
+    return prepare_sms(deps, request.id, contact.phone, template, ctx)
 
 
 def current_contact(deps: Deps, request_id: str) -> Contact | None:

@@ -9,6 +9,7 @@ department answers 403.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -35,6 +36,7 @@ INBOX_STATUSES = (
     online_requests.AWAITING_DOCUMENTS,
 )
 REGISTRY = "registry"
+PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_MESSAGE = 1000
 
 
@@ -223,7 +225,7 @@ def answer(deps: Deps, identity: StaffIdentity, request_id: str, body: dict[str,
 
 
 def _answer_electronically(deps: Deps, identity: StaffIdentity, record: Request, attachment_id: object) -> Request:
-    if not isinstance(attachment_id, str):
+    if not isinstance(attachment_id, str) or not PATH_ID.fullmatch(attachment_id):
         raise InvalidInput("Încărcați întâi documentul de răspuns.", "attachmentId is required")
     row = deps.stores.attachments.get(record.id, attachment_id)
     if row is None or row.kind != "answer":

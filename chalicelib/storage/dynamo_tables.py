@@ -15,7 +15,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -66,6 +66,11 @@ def translated_errors() -> Iterator[None]:
         code = getattr(error, "cause_response_code", None)
         if code == "ConditionalCheckFailedException":
             raise WriteConflict(code) from error
+        if code in BUGS:
+            raise
+        raise _unreachable(error) from error
+    except ClientError as error:  # a raw client call (BatchGetItem across tables)
+        code = error.response.get("Error", {}).get("Code")
         if code in BUGS:
             raise
         raise _unreachable(error) from error
@@ -130,6 +135,17 @@ class DynamoTable:
         if self.spec.range:
             values[self.spec.range] = range_value
         return self.model(**values)
+
+    def serialized_key(self, key: Key) -> dict[str, Any]:
+        """The key in DynamoDB's JSON (every key of these tables is a string)."""
+        hash_value, range_value = self._split(key)
+        serialized = {self.spec.hash: {"S": hash_value}}
+        if self.spec.range:
+            serialized[self.spec.range] = {"S": str(range_value)}
+        return serialized
+
+    def key_of(self, row: Any) -> tuple[str, str | None]:
+        return getattr(row, self.spec.hash), getattr(row, self.spec.range) if self.spec.range else None
 
     def _split(self, key: Key) -> tuple[str, str | None]:
         if isinstance(key, tuple):
@@ -292,3 +308,29 @@ class DynamoEngine:
         tx = DynamoTransaction(self.connection)
         yield tx
         tx.commit()
+
+    def get_rows(self, keys: list[tuple[type, Key]]) -> list[Any]:
+        tables = [self.table(row_type) for row_type, _ in keys]
+        wanted: dict[str, dict[str, Any]] = {}
+        for table, (_, key) in zip(tables, keys, strict=True):
+            entry = wanted.setdefault(table.model.Meta.table_name, {"Keys": [], "ConsistentRead": True})
+            serialized = table.serialized_key(key)
+            if serialized not in entry["Keys"]:
+                entry["Keys"].append(serialized)
+        by_name = {table.model.Meta.table_name: table for table in tables}
+        found: dict[tuple[str, str, str | None], Any] = {}
+        with translated_errors():
+            for _ in range(5):  # unprocessed keys (throttling) are asked again
+                if not wanted:
+                    break
+                reply = self.connection.client.batch_get_item(RequestItems=wanted)
+                for name, items in reply.get("Responses", {}).items():
+                    table = by_name[name]
+                    for item in items:
+                        row = table.to_row(table.model.from_raw_data(item))
+                        found[(name, *table.key_of(row))] = row
+                wanted = reply.get("UnprocessedKeys") or {}
+            else:
+                if wanted:
+                    raise _unreachable(RuntimeError("unprocessed keys"))
+        return [found.get((t.model.Meta.table_name, *t._split(key))) for t, (_, key) in zip(tables, keys, strict=True)]

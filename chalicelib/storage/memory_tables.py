@@ -231,3 +231,8 @@ class MemoryEngine:
         tx = MemoryTransaction(self._lock)
         yield tx
         tx.commit()
+
+    def get_rows(self, keys: list[tuple[type, Key]]) -> list[Any]:
+        with self._lock:
+            tables = [self.table(row_type) for row_type, _ in keys]
+            return [copy.deepcopy(t.rows.get(t._key(key))) for t, (_, key) in zip(tables, keys, strict=True)]

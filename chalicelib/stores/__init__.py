@@ -18,11 +18,12 @@ from .audit import AuditStore
 from .commands import CommandStore
 from .counters import CounterStore
 from .credentials import CredentialStore
-from .engine import Engine, Transaction, WriteConflict
+from .engine import Engine, Key, Transaction, WriteConflict
 from .events import EventStore
 from .lockers import LockerStore
 from .notifications import NotificationStore
 from .request_store import RequestStore
+from .rows import CommandRow, Contact, Request
 
 __all__ = ["Stores", "Transaction", "WriteConflict", "build_stores"]
 
@@ -45,6 +46,17 @@ class Stores:
         """``with stores.transaction() as tx:`` the staged writes commit together at the end, or
         ``WriteConflict`` is raised and none is written."""
         return self.engine.transaction()
+
+    def door_context(
+        self, command_id: str, request_id: str | None
+    ) -> tuple[CommandRow | None, Request | None, Contact | None]:
+        """What a closing door needs, in one request (BatchGetItem): the command it names and the request
+        holding the compartment, with its contact."""
+        keys: list[tuple[type, Key]] = [(CommandRow, command_id)]
+        if request_id:
+            keys += [(Request, request_id), (Contact, request_id)]
+        rows = self.engine.get_rows(keys)
+        return rows[0], rows[1] if request_id else None, rows[2] if request_id else None
 
 
 def build_stores(engine: Engine) -> Stores:

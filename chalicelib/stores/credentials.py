@@ -40,9 +40,9 @@ class CredentialStore:
         for key in code_keys:
             self.table.delete(key)
 
-    def issue(self, row: Credential) -> None:
+    def issue(self, row: Credential, tx: Transaction | None = None) -> None:
         """A new code; fails (WriteConflict) if a live code has the same key (the same PIN at the same locker)."""
-        self.table.put(row, expect={"code_key": ABSENT})
+        self.table.put(row, expect={"code_key": ABSENT}, tx=tx)
 
     def claim(
         self, code_key: str, locker_id: str, now: int, cmd_id: str, event_id: str, phone_digits: str | None = None

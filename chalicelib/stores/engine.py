@@ -214,3 +214,8 @@ class Engine(Protocol):
         """``with engine.transaction() as tx:`` commits at the end of the block, or raises ``WriteConflict``
         and writes nothing."""
         ...
+
+    def get_rows(self, keys: list[tuple[type, Key]]) -> list[Any]:
+        """Rows of several tables in one request (BatchGetItem, strongly consistent), in the order of
+        ``keys``; None where an item does not exist."""
+        ...

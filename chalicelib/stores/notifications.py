@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .engine import Engine
+from .engine import Engine, Transaction
 from .rows import NotificationRow
 
 
@@ -12,9 +12,9 @@ class NotificationStore:
     def __init__(self, engine: Engine) -> None:
         self.table = engine.table(NotificationRow)
 
-    def record(self, row: NotificationRow) -> None:
+    def record(self, row: NotificationRow, tx: Transaction | None = None) -> None:
         """A notification, written before its SMS is sent (so none is lost)."""
-        self.table.put(row)
+        self.table.put(row, tx=tx)
 
     def mark_sent(self, request_id: str, note_id: str, attempts: int, sns_message_id: str) -> None:
         """The provider took the SMS: ``sent`` with its message id; an earlier error is cleared."""

@@ -96,9 +96,9 @@ class RequestStore:
         """Delete the contact (a contact already gone is no error)."""
         self.contacts.delete(request_id)
 
-    def schedule_contact_erasure(self, request_id: str, erase_at_s: int) -> None:
+    def schedule_contact_erasure(self, request_id: str, erase_at_s: int, tx: Transaction | None = None) -> None:
         """Set the contact's erasure time (Unix seconds, its TTL); WriteConflict if there is no contact any more."""
-        self.contacts.update(request_id, set={"erase_at": erase_at_s}, expect={"request_id": PRESENT})
+        self.contacts.update(request_id, set={"erase_at": erase_at_s}, expect={"request_id": PRESENT}, tx=tx)
 
     def in_status(self, status: str) -> Iterator[Request]:
         """Requests in ``status``, earliest ``due_at`` first (the status-due index)."""

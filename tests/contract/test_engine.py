@@ -167,3 +167,15 @@ def test_ttl_attributes_are_unix_seconds(stores: Stores) -> None:
     row = CommandRow(id=uid(), ttl=1_900_000_000)
     stores.commands.table.put(row)
     assert stores.commands.table.get(row.id).ttl == 1_900_000_000
+
+
+def test_rows_of_several_tables_come_in_one_read_in_the_order_asked(stores: Stores) -> None:
+    command, request = CommandRow(id=uid(), locker_id="l1"), Request(id=uid(), registration_number=uid(), status="x")
+    stores.commands.table.put(command)
+    stores.requests.table.put(request)
+    missing = uid()
+    rows = stores.engine.get_rows([(Request, request.id), (CommandRow, missing), (CommandRow, command.id)])
+    assert rows == [request, None, command]
+    found = stores.door_context(command.id, request.id)
+    assert found == (command, request, None)  # no contact for this request
+    assert stores.door_context(missing, None) == (None, None, None)

@@ -18,7 +18,7 @@ BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 
 
 def test_schemathesis_finds_no_server_error_and_no_undocumented_response(stack, admin):
-    examples = os.environ.get("EPS2_FUZZ_EXAMPLES", "20")
+    examples = os.environ.get("EPS2_FUZZ_EXAMPLES", "15")
     result = subprocess.run(
         [
             str(BIN / "schemathesis"),

@@ -49,6 +49,13 @@ def requests_made(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
         commit(self)
 
     monkeypatch.setattr(memory_tables.MemoryTransaction, "commit", counted_commit)
+    get_rows = memory_tables.MemoryEngine.get_rows
+
+    def counted_get_rows(self: Any, keys: Any) -> Any:
+        made["batch_get"] += 1
+        return get_rows(self, keys)
+
+    monkeypatch.setattr(memory_tables.MemoryEngine, "get_rows", counted_get_rows)
     yield made
 
 
@@ -77,13 +84,15 @@ def deposited(deps: Deps, locker: str) -> tuple[str, str, str]:
     return record.id, compartment, cmd
 
 
-def test_a_door_closing_after_a_deposit_issues_codes_in_twelve_requests(deps, requests_made):
+def test_a_door_closing_after_a_deposit_issues_codes_in_six_requests(deps, requests_made):
     locker = a_locker(deps)
     request_id, compartment, cmd = deposited(deps, locker)
     requests_made.clear()
     assert event(deps, locker, "door_closed", compartment=compartment, cmd=cmd, boot="b1", seq=2) == "in_locker"
-    # 14 before the stores: the request and the PIN credential are no longer read back after being written
-    assert sum(requests_made.values()) <= 12, requests_made
+    # 14 before the stores, 12 after them; now: event claim, door state, one read of command + request +
+    # contact, one transaction (status, audit, compartment, both credentials, the SMS's record), SMS sent,
+    # event outcome
+    assert sum(requests_made.values()) <= 6, requests_made
     record = get_request(deps, request_id)
     assert record.status == "in_locker" and record.deadline and record.qr_key and record.due_at == record.deadline
     assert deps.stores.lockers.compartment(locker, compartment).occupied is True  # type: ignore[union-attr]
@@ -167,3 +176,34 @@ def test_a_locker_id_is_registered_once(deps):
             {"id": locker, "name": "Alt", "location": "Etaj", "compartments": [{"id": "B01", "size": "M"}]},
         )
     assert deps.stores.lockers.compartment(locker, "B01") is None
+
+
+def test_a_door_closing_after_a_pickup_closes_the_request_in_eight_requests(deps, requests_made):
+    locker = a_locker(deps)
+    request_id, compartment, cmd = deposited(deps, locker)
+    assert event(deps, locker, "door_closed", compartment=compartment, cmd=cmd, boot="b1", seq=2) == "in_locker"
+    sms = deps.sms
+    assert isinstance(sms, RecordingSms)
+    pin = re.search(r"PIN (\d{8})", sms.sent[-1][1]).group(1)  # type: ignore[union-attr]
+    assert event(deps, locker, "pin", code=pin) == "unlock"
+    publisher = deps.publisher
+    assert isinstance(publisher, RecordingPublisher)
+    unlock = publisher.of_type("unlock")[-1]
+    assert unlock["purpose"] == "pickup"
+    assert (
+        event(deps, locker, "door_opened", compartment=compartment, cmd=unlock["id"], boot="b1", seq=3) == "door_state"
+    )
+    requests_made.clear()
+    assert (
+        event(deps, locker, "door_closed", compartment=compartment, cmd=unlock["id"], boot="b1", seq=4) == "collected"
+    )
+    # 12 before: event claim, door state, one read of command + request + contact, one transaction (status,
+    # audit, compartment, the "collected" SMS's record, the contact's erasure time), the QR credential and the
+    # revocation of its offline twin, SMS sent, event outcome
+    assert sum(requests_made.values()) <= 8, requests_made
+    record = get_request(deps, request_id)
+    assert record.status == "collected" and record.closed_at
+    assert deps.stores.lockers.compartment(locker, compartment).request_id is None  # type: ignore[union-attr]
+    assert "ridicate" in sms.sent[-1][1]
+    contact = deps.stores.requests.contact(request_id)
+    assert contact is not None and contact.erase_at == deps.now() // 1000 + deps.settings.erase_after_days * 86_400
