@@ -12,8 +12,6 @@ import os
 from datetime import date, datetime
 from typing import Any
 
-from fpdf import FPDF
-
 from .. import catalogue
 from ..domain import checklist
 from ..domain.errors import IllegalTransition
@@ -60,6 +58,8 @@ def _size(size: int) -> str:
 def render_receipt(record: Request, files: list[Attachment], now_ms: int) -> bytes:
     service: dict[str, Any] = catalogue.get_service(record.service_id or "")
     names = {item.id: item.name_ro for item in checklist.checklist(service, record.answers or {})}
+    from fpdf import FPDF  # here, not at the top: fpdf2 and fontTools cost ~0.4 s of every cold start
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Dovada înregistrării {record.registration_number}")
     pdf.set_author(OFFICE)
