@@ -103,7 +103,7 @@ def _kind(payload: bytes) -> object:
     """The event's type for the log line, if the payload says it (a malformed one may not)."""
     try:
         body = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to be an event
         return None
     return body.get("type") if isinstance(body, dict) else None
 

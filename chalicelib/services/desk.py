@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from .. import metrics
-from ..domain.codes import CUSTOM_REGISTRATION_RE
+from ..domain.codes import CUSTOM_REGISTRATION_RE, REGISTRATION_RE
 from ..domain.compartments import SIZES
 from ..domain.errors import Conflict, IllegalTransition, InvalidInput, RequestChanged
 from ..domain.lifecycle import CLOSED_STATUSES, OPEN_STATUSES, Status, label_ro
@@ -65,6 +65,13 @@ def field_errors(data: NewRequest) -> dict[str, InvalidInput]:
         errors["registrationNumber"] = InvalidInput(
             "Numărul de înregistrare poate avea 3–20 de litere, cifre sau „/ . _ -”.",
             "registrationNumber must be 3-20 letters, digits or / . _ -",
+        )
+    elif number is not None and REGISTRATION_RE.match(number.upper()):
+        # the sequence's own form: a number given by hand would collide with one the sequence hands out later
+        errors["registrationNumber"] = InvalidInput(
+            "Numerele de forma PS2-an-șase cifre le dă sistemul; lăsați câmpul gol "
+            "sau scrieți numărul din registrul de hârtie.",
+            "numbers of the form PS2-<year>-<6 digits> are the sequence's own: leave it out or give another",
         )
     return errors
 

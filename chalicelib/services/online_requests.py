@@ -255,7 +255,7 @@ def submit(deps: Deps, citizen: Citizen, request_id: str) -> Request:
     if missing:
         raise InvalidInput(
             f"Lipsește documentul „{missing[0].name_ro}”: atașați-l"
-            + (" sau bifați că îl aduceți în original." if missing[0].can_bring else "."),
+            + (" sau alegeți „Aduc originalul”." if missing[0].can_bring else "."),
             f"document '{missing[0].id}' is missing",
         )
     if record.status == online_requests.AWAITING_DOCUMENTS:

@@ -238,3 +238,15 @@ def test_a_wrong_phone_or_a_lapsed_code_never_matches(deps: Deps) -> None:
         status_lookup.check_code(deps, real, code)
     with pytest.raises(InvalidInput):
         status_lookup.check_code(deps, "no-such-verification", code)
+
+
+def test_the_desk_cannot_take_a_number_of_the_sequences_own_form(deps: Deps) -> None:
+    with pytest.raises(InvalidInput, match="sequence.s own") as refused:
+        register_request(deps, "clerk", new(registration_number="ps2-2026-000123"))
+    assert "PS2-an-șase cifre" in refused.value.message_ro
+    assert register_request(deps, "clerk", new()).registration_number.endswith("-000001")  # the sequence is intact
+
+
+def test_a_request_registered_at_half_past_midnight_on_new_years_day_opens_the_new_years_sequence(deps: Deps) -> None:
+    deps.clock.now = int(datetime(2026, 12, 31, 22, 30, tzinfo=UTC).timestamp() * 1000)  # 00:30 in Bucharest
+    assert register_request(deps, "clerk", new()).registration_number == "PS2-2027-000001"
