@@ -252,8 +252,8 @@ class LocalStack:
             locker_id,
             "--mqtt-port",
             str(self.mqtt_port),
-            "--public-key",
-            self.secrets["signing_public_key"],
+            # one token: a base64url key may start with "-", which argparse would take for an option
+            f"--public-key={self.secrets['signing_public_key']}",
             "--state-dir",
             str(self.state_dir / locker_id),
             "--topic-prefix",
