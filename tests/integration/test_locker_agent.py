@@ -209,18 +209,19 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
     deps = build_deps(load_settings(stack.env()))
 
     stack.stop_mqtt()
-    wait_until(lambda: not sim.agent.link.connected())
-    sim.reader.scan(qr)  # offline: the agent checks the signed credential itself
-    wait_until(
-        lambda: sim.doors.doors[find_by_token(deps, token).compartment] == "closed" and sim.agent.store.backlog() >= 3
-    )
-    sim.doors.set_door("A03", "open")
-    sim.doors.set_door("A03", "closed")
-    sim.reader.scan(qr)  # the same credential twice: refused, the nonce is remembered
-    backlog = [e["id"] for e in sim.agent.store.pending(1000)]
-    sim.agent.stop()
-    restarted = start()  # a new boot, same disk, still offline
-    stack.start_mqtt()
+    try:
+        wait_until(lambda: not sim.agent.link.connected())
+        sim.reader.scan(qr)  # offline: the agent checks the signed credential itself
+        compartment = find_by_token(deps, token).compartment
+        wait_until(lambda: sim.doors.doors[compartment] == "closed" and sim.agent.store.backlog() >= 3, timeout=20)
+        sim.doors.set_door("A03", "open")
+        sim.doors.set_door("A03", "closed")
+        sim.reader.scan(qr)  # the same credential twice: refused, the nonce is remembered
+        backlog = [e["id"] for e in sim.agent.store.pending(1000)]
+        sim.agent.stop()
+        restarted = start()  # a new boot, same disk, still offline
+    finally:
+        stack.start_mqtt()  # whatever happened, the broker the later tests share comes back
     wait_until(lambda: restarted.agent.store.backlog() == 0, timeout=30)
     wait_until(lambda: clerk.get(f"/api/requests/{created['id']}")["status"] == "collected", timeout=30)
 
