@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from .cdn import private_bucket_properties
+
 BUCKET = "AttachmentsBucket"
 ABORT_UPLOADS_AFTER_DAYS = 1
 CORS_MAX_AGE_S = 600
@@ -43,16 +45,7 @@ def _bucket(portal: str) -> dict[str, Any]:
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
+            **private_bucket_properties(),
             "LifecycleConfiguration": {
                 "Rules": [
                     {

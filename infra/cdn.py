@@ -168,22 +168,24 @@ def resources(stage: str) -> dict[str, Any]:
     }
 
 
-def _bucket() -> dict[str, Any]:
+def private_bucket_properties() -> dict[str, Any]:
+    """What every ePS2 bucket is: no public access, no ACLs, encrypted at rest (SSE-S3)."""
     return {
-        "Type": "AWS::S3::Bucket",
-        "Properties": {
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     }
+
+
+def _bucket() -> dict[str, Any]:
+    return {"Type": "AWS::S3::Bucket", "Properties": private_bucket_properties()}
 
 
 def _bucket_policy() -> dict[str, Any]:
