@@ -18,8 +18,17 @@ VERSION = 1
 EVENT_TYPES = ("scan", "pin", "door_opened", "door_closed", "ack", "fault", "heartbeat", "offline_pickup")
 CODE_EVENTS = ("scan", "pin")
 STALE_AFTER_MS = 30_000  # a code typed or scanned longer ago than this was typed in front of nobody now
-PURPOSES = ("deposit", "pickup", "retrieve", "service")
-REJECT_REASONS = ("invalid_code", "expired", "used", "locked_out", "stale", "slow_down", "need_phone_digits")
+PURPOSES = ("deposit", "pickup", "retrieve", "service", "dropoff")
+REJECT_REASONS = (
+    "invalid_code",
+    "expired",
+    "used",
+    "locked_out",
+    "stale",
+    "slow_down",
+    "need_phone_digits",
+    "full",
+)
 ACK_RESULTS = ("executed", "rejected", "duplicate")
 MAX_EVENT_BYTES = 8 * 1024
 
@@ -31,6 +40,9 @@ REJECT_MESSAGES_RO = {
     "stale": "Codul a ajuns prea târziu. Tastați sau scanați din nou codul.",
     "slow_down": "Prea multe coduri greșite. Așteptați {seconds} secunde, apoi tastați din nou PIN-ul.",
     "need_phone_digits": "Tastați PIN-ul urmat de ultimele 4 cifre ale telefonului la care ați primit SMS-ul.",
+    # a drop-off code (issue 14) when no compartment of the envelope's size is free; the code stays valid
+    "full": "Nu este liber niciun compartiment pentru dosarul dumneavoastră. Codul rămâne valabil: "
+    "reveniți mai târziu sau depuneți dosarul la {counter}.",
 }
 
 
@@ -70,9 +82,17 @@ def unlock_command(
 
 
 def reject_command(
-    locker: str, reason: str, re: str, now_ms: int, ttl_s: int, kid: str, retry_after_s: int | None = None
+    locker: str,
+    reason: str,
+    re: str,
+    now_ms: int,
+    ttl_s: int,
+    kid: str,
+    retry_after_s: int | None = None,
+    counter: str = "Registratură",
 ) -> dict[str, Any]:
-    """A ``reject`` answering event ``re``; ``slow_down`` carries the seconds to wait (``retryAfter``)."""
+    """A ``reject`` answering event ``re``; ``slow_down`` carries the seconds to wait (``retryAfter``), ``full``
+    names the counter where the file can be handed in instead (its place and hours)."""
     if reason not in REJECT_REASONS:
         raise ValueError(reason)
     message: dict[str, Any] = {
@@ -82,7 +102,7 @@ def reject_command(
         "locker": locker,
         "re": re,
         "reason": reason,
-        "message": REJECT_MESSAGES_RO[reason].format(seconds=retry_after_s or 0),
+        "message": REJECT_MESSAGES_RO[reason].format(seconds=retry_after_s or 0, counter=counter),
         "iat": now_ms,
         "exp": now_ms + ttl_s * 1000,
         "kid": kid,

@@ -26,8 +26,9 @@ def build_unlock(
 
 
 def build_reject(deps: Deps, locker: str, reason: str, re: str, retry_after_s: int | None = None) -> dict[str, Any]:
+    counter = f"{deps.settings.counter_location_ro} ({deps.settings.counter_hours_ro})"
     message = reject_command(
-        locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid, retry_after_s
+        locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid, retry_after_s, counter
     )
     message["sig"] = deps.signer.sign(message)
     return message
