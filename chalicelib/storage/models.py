@@ -427,6 +427,81 @@ class SignInAttemptRecord(_Base):
     ttl = TTLAttribute(null=True)
 
 
+class AssociationDirectoryIndex(GlobalSecondaryIndex["AssociationRecord"]):
+    """Every association (``kind`` = association) in the directory's order: street, number, block."""
+
+    class Meta:
+        index_name = "directory"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    directory_key = UnicodeAttribute(range_key=True)
+
+
+class AssociationCertificateIndex(GlobalSecondaryIndex["AssociationRecord"]):
+    """Sparse: associations by their administrator's certificate number (the public certificate check)."""
+
+    class Meta:
+        index_name = "certificate"
+        projection = AllProjection()
+
+    administrator_certificate = UnicodeAttribute(hash_key=True)
+    cui = UnicodeAttribute(range_key=True)
+
+
+class AssociationRecord(_Base):
+    """A homeowners' association of the registry, by its fiscal code (issue 15)."""
+
+    class Meta(_Base.Meta):
+        table_name = "associations"
+
+    cui = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    directory_key = UnicodeAttribute()
+    name = UnicodeAttribute()
+    street = UnicodeAttribute()
+    number = UnicodeAttribute()
+    block = UnicodeAttribute(null=True)
+    staircases: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    apartments = NumberAttribute()
+    lifts = NumberAttribute()
+    legal_since = UnicodeAttribute(null=True)
+    administrator_name = UnicodeAttribute(null=True)
+    administrator_certificate = UnicodeAttribute(null=True)
+    administrator_certificate_expiry = UnicodeAttribute(null=True)
+    president_name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    by_directory = AssociationDirectoryIndex()
+    by_certificate = AssociationCertificateIndex()
+
+
+class AssociationAccountByCuiIndex(GlobalSecondaryIndex["AssociationAccountRecord"]):
+    """The accounts linked to one association."""
+
+    class Meta:
+        index_name = "by-cui"
+        projection = AllProjection()
+
+    cui = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class AssociationAccountRecord(_Base):
+    """An account allowed to act for an association (an administrator may manage several)."""
+
+    class Meta(_Base.Meta):
+        table_name = "association-accounts"
+
+    username = UnicodeAttribute(hash_key=True)
+    cui = UnicodeAttribute(range_key=True)
+    linked_at = NumberAttribute()
+    linked_by = UnicodeAttribute(null=True)
+    by_cui = AssociationAccountByCuiIndex()
+
+
 ALL_MODELS: tuple[type[_Base], ...] = (
     RequestRecord,
     AttachmentRecord,
@@ -442,6 +517,8 @@ ALL_MODELS: tuple[type[_Base], ...] = (
     VerificationRecord,
     SessionRecord,
     SignInAttemptRecord,
+    AssociationRecord,
+    AssociationAccountRecord,
 )
 BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
 

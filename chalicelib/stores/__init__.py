@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from .access import AccessStore
+from .associations import AssociationStore
 from .attachment_store import AttachmentStore
 from .audit import AuditStore
 from .commands import CommandStore
@@ -41,6 +42,7 @@ class Stores:
     counters: CounterStore
     access: AccessStore
     attachments: AttachmentStore
+    associations: AssociationStore
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """``with stores.transaction() as tx:`` the staged writes commit together at the end, or
@@ -72,4 +74,5 @@ def build_stores(engine: Engine) -> Stores:
         counters=CounterStore(engine),
         access=AccessStore(engine),
         attachments=AttachmentStore(engine),
+        associations=AssociationStore(engine),
     )

@@ -297,6 +297,53 @@ class SignInAttempt:
     ttl: int | None = None
 
 
+@dataclass
+class AssociationRow:
+    """A homeowners' association of the registry (issue 15). ``kind`` and ``directory_key`` put every
+    association in the ``directory`` index, in the public directory's order (street, number, block)."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "associations",
+        "cui",
+        indexes={
+            "directory": Index("kind", "directory_key"),
+            "certificate": Index("administrator_certificate", "cui"),
+        },
+    )
+    cui: str
+    kind: str = "association"
+    directory_key: str = ""
+    name: str = ""
+    street: str = ""
+    number: str = ""
+    block: str | None = None
+    staircases: list[str] = field(default_factory=list)
+    apartments: int = 0
+    lifts: int = 0
+    legal_since: str | None = None  # ISO date
+    administrator_name: str | None = None  # personal data: staff and the association's own accounts only
+    administrator_certificate: str | None = None
+    administrator_certificate_expiry: str | None = None  # ISO date
+    president_name: str | None = None  # personal data
+    email: str | None = None  # personal data
+    phone: str | None = None  # personal data, E.164
+    created_at: int = 0
+    updated_at: int = 0
+
+
+@dataclass
+class AssociationAccount:
+    """An account (username) allowed to act for an association; an administrator may manage several."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "association-accounts", "username", "cui", indexes={"by-cui": Index("cui", "username")}
+    )
+    username: str
+    cui: str
+    linked_at: int = 0
+    linked_by: str | None = None
+
+
 ALL_ROWS: tuple[type, ...] = (
     Request,
     Attachment,
@@ -312,4 +359,6 @@ ALL_ROWS: tuple[type, ...] = (
     StaffRow,
     SessionRow,
     SignInAttempt,
+    AssociationRow,
+    AssociationAccount,
 )
