@@ -35,6 +35,21 @@ WELCOME = "Bine ați venit! Scanați codul QR sau tastați PIN-ul."
 PIN_HELP = "Tastați PIN-ul de 8 cifre din SMS (sau PIN-ul urmat de ultimele 4 cifre ale telefonului)."
 SLOW_DOWN = "Prea multe coduri greșite. Așteptați {seconds} secunde, apoi tastați din nou PIN-ul."
 NEED_PHONE_DIGITS = "Tastați PIN-ul urmat de ultimele 4 cifre ale telefonului la care ați primit SMS-ul."
+OPENED = "Deschis: compartimentul {compartment}. Închideți ușa după ce ați terminat."
+# a citizen's document drop-off (issue 14): the backend allocated the compartment; the file is registered at door_closed
+DROPOFF_OPENED = (
+    "Deschis: compartimentul {compartment}. Puneți dosarul, cu foaia de însoțire deasupra, și închideți ușa."
+)
+DROPOFF_THANKS = "Mulțumim! Veți primi numărul de înregistrare prin SMS."
+# offline, a drop-off cannot be done (a registration number must be allocated): its codes carry no offline credential
+DROPOFF_OFFLINE_QR = (
+    "Dulapul nu este conectat. Depunerea documentelor necesită conexiune: "
+    "reveniți mai târziu sau mergeți la Registratură."
+)
+UNKNOWN_PIN_OFFLINE = (
+    "Cod necunoscut sau dulap fără conexiune. Verificați PIN-ul din SMS. "
+    "Dacă depuneți documente, reveniți mai târziu sau mergeți la Registratură."
+)
 OFFLINE_PREFIX = "offline-"
 
 
@@ -213,7 +228,8 @@ class LockerAgent:
             self._expected[compartment] = cmd_id
             self._purposes[cmd_id] = str(message.get("purpose"))
         self.doors.pulse_relay(compartment)
-        self.screen.show(f"Deschis: compartimentul {compartment}. Închideți ușa după ce ați terminat.")
+        opened = DROPOFF_OPENED if message.get("purpose") == "dropoff" else OPENED
+        self.screen.show(opened.format(compartment=compartment))
         timer = threading.Timer(self.config.jam_timeout_s, self._check_opened, (compartment, cmd_id))
         timer.daemon = True
         timer.start()
@@ -227,6 +243,7 @@ class LockerAgent:
 
     # doors -------------------------------------------------------------------------
     def on_door_change(self, compartment: str, state: str) -> None:
+        purpose = None
         with self._doors_lock:
             if state == "open":
                 cmd_id = self._expected.pop(compartment, None)
@@ -240,14 +257,22 @@ class LockerAgent:
             elif state == "closed":
                 cmd_id = self._opened_by.pop(compartment, None)
                 self._disarm(compartment)
-                self._note_contents(compartment, cmd_id)
+                purpose = self._note_contents(compartment, cmd_id)
                 self.emit("door_closed", compartment=compartment, cmd=cmd_id)
             else:
                 self.emit("fault", reason="sensor_unknown", compartment=compartment)
         if state == "closed":
-            self.screen.show(WELCOME)
+            self.screen.show(DROPOFF_THANKS if purpose == "dropoff" else WELCOME)
         if self.link.connected():
             self.publish_state()
+
+    def opened_for(self, compartment: str) -> str | None:
+        """While a door is open, the purpose of the command that opened it (``pickup`` for an offline opening)."""
+        with self._doors_lock:
+            cmd_id = self._opened_by.get(compartment)
+            if cmd_id is None:
+                return None
+            return "pickup" if cmd_id.startswith(OFFLINE_PREFIX) else self._purposes.get(cmd_id)
 
     # The three helpers below run with _doors_lock held.
     def _arm_left_open(self, compartment: str) -> None:
@@ -264,13 +289,22 @@ class LockerAgent:
         if timer:
             timer.cancel()
 
-    def _note_contents(self, compartment: str, cmd_id: str | None) -> None:
-        """A deposit's door cycle binds the compartment to it; a pickup's or retrieval's unbinds it."""
+    def _note_contents(self, compartment: str, cmd_id: str | None) -> str | None:
+        """A deposit's door cycle binds the compartment to it; a pickup's or retrieval's unbinds it.
+
+        A drop-off's door cycle binds it to the drop-off command the same way (and forgets any older
+        PIN verifier): a compartment holding a citizen's file refuses every offline QR or PIN issued
+        before, even one for a deposit whose pickup this agent never saw end. Returns the purpose.
+        """
         purpose = self._purposes.pop(cmd_id, None) if cmd_id else None
         if purpose == "deposit" and cmd_id:
             self.store.bind_deposit(compartment, cmd_id, now_ms())
+        elif purpose == "dropoff" and cmd_id:
+            self.store.clear_deposit(compartment)
+            self.store.bind_deposit(compartment, cmd_id, now_ms())
         elif purpose in ("pickup", "retrieve") or (cmd_id or "").startswith(OFFLINE_PREFIX):
             self.store.clear_deposit(compartment)
+        return purpose
 
     def _keep_verifier(self, message: dict[str, Any]) -> None:
         self.store.save_verifier(
@@ -357,7 +391,14 @@ class LockerAgent:
         return False
 
     def _offline_pickup(self, qr: str) -> None:
-        """Offline, a QR's backend-signed credential may open its compartment, once, if our clock is trusted."""
+        """Offline, a QR's backend-signed credential may open its compartment, once, if our clock is trusted.
+
+        A QR that is only a token (no dots) carries no offline credential: a drop-off code's, which needs
+        the backend (a registration number must be allocated).
+        """
+        if "." not in qr:
+            self.screen.show(DROPOFF_OFFLINE_QR)
+            return
         if not self._clock_trusted():
             return
         credential = parse_offline_qr(qr, self.config.keyring, self.config.locker_id, now_ms(), self.store.deposit_of)
@@ -382,8 +423,8 @@ class LockerAgent:
             if pin_matches(held["verifier"], code):
                 self._open_offline(compartment, str(held["nonce"]), str(held["deposit"]), code)
                 return
-        self._save_keypad(keypad.failed(now))
-        self.screen.show("Cod necunoscut. Verificați PIN-ul din SMS.")
+        self._save_keypad(keypad.failed(now))  # a drop-off PIN cannot be told from a wrong one offline
+        self.screen.show(UNKNOWN_PIN_OFFLINE)
 
     def _open_offline(self, compartment: str, nonce: str, deposit: str, code: str) -> None:
         if not self.store.claim_nonce(nonce, now_ms()):

@@ -2,7 +2,8 @@
 
 ``python -m iot.simulator --locker ps2-hq-01 --mqtt-port 18830 --public-key <b64url> --ui-port 8001``
 
-The page shows every compartment (door, out of service), the screen's message
+The page shows every compartment (door, out of service, what an open door was opened for: "depunere"
+while a citizen drops off a file), the screen's message
 and a field to "scan" a QR code or type a PIN. Stdin takes the same actions:
 ``scan <code>``, ``pin <digits>``, ``open A01``, ``close A01``, ``jam A01``.
 """
@@ -29,6 +30,16 @@ from .policy import DEFAULT_TOPIC_PREFIX
 from .verify import Keyring
 
 log = logging.getLogger("eps2.simulator")
+
+
+# what an open door is open for, on the page (a citizen's drop-off is the one shown as "depunere")
+PURPOSE_LABELS = {
+    "dropoff": "depunere",
+    "deposit": "încărcare",
+    "pickup": "ridicare",
+    "retrieve": "retragere",
+    "service": "service",
+}
 
 
 def demo_compartment_ids() -> list[str]:
@@ -63,22 +74,36 @@ class Simulator:
             "screen": self.screen.message,
             "backlog": self.agent.store.backlog(),
             "compartments": [
-                {"id": c, "door": self.doors.doors[c], "jammed": c in self.doors.jammed} for c in self.doors.ids
+                {
+                    "id": c,
+                    "door": self.doors.doors[c],
+                    "jammed": c in self.doors.jammed,
+                    "purpose": self.agent.opened_for(c) if self.doors.doors[c] == "open" else None,
+                }
+                for c in self.doors.ids
             ],
         }
+
+
+def door_label(compartment: dict[str, Any]) -> str:
+    if compartment["door"] != "open":
+        return "închisă"
+    purpose = PURPOSE_LABELS.get(compartment.get("purpose") or "")
+    return f"deschisă — {purpose}" if purpose else "deschisă"
 
 
 def page(sim: Simulator) -> str:
     state = sim.snapshot()
     cells = "".join(
-        f'<li class="door-{c["door"]}"><strong>{c["id"]}</strong> {"deschisă" if c["door"] == "open" else "închisă"}'
-        f"{' (blocată)' if c['jammed'] else ''}</li>"
+        f'<li class="door-{c["door"]}{" dropoff" if c["purpose"] == "dropoff" else ""}"><strong>{c["id"]}</strong> '
+        f"{door_label(c)}{' (blocată)' if c['jammed'] else ''}</li>"
         for c in state["compartments"]
     )
     return f"""<!doctype html><html lang="ro"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="2"><title>Simulator dulap {html.escape(state["locker"])}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:1rem}}ul{{display:grid;grid-template-columns:repeat(8,7rem);
 gap:.4rem;list-style:none;padding:0}}li{{border:2px solid #333;padding:.4rem}}.door-open{{background:#ffe08a}}
+.dropoff{{background:#b8e6c1}}
 .screen{{background:#102a43;color:#fff;padding:1rem;font-size:1.3rem}}</style></head><body>
 <h1>Dulap {html.escape(state["locker"])} — {"online" if state["online"] else "offline"}</h1>
 <p class="screen" id="screen">{html.escape(state["screen"])}</p>

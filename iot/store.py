@@ -1,5 +1,5 @@
 """The agent's durable state in SQLite: the event outbox, executed command ids, used offline nonces,
-what each compartment holds (its deposit command), offline PIN verifiers and the keypad state.
+what each compartment holds (its deposit or drop-off command), offline PIN verifiers and the keypad state.
 
 Every event is written here before it is sent, and deleted only after the
 broker acknowledged it (PUBACK), so nothing is lost across disconnects or
@@ -61,7 +61,7 @@ class AgentStore:
             cursor = self._db.execute("INSERT OR IGNORE INTO nonces (nonce, at) VALUES (?, ?)", (nonce, now_ms))
             return cursor.rowcount == 1
 
-    # what each compartment holds: the deposit command whose door cycle filled it
+    # what each compartment holds: the deposit (or citizen's drop-off) command whose door cycle filled it
     def bind_deposit(self, compartment: str, cmd_id: str, now_ms: int) -> None:
         with self._lock:
             self._db.execute(
