@@ -53,6 +53,13 @@ class Settings:
     citizen_codes_per_hour: int = 3  # sign-in codes an hour for one phone
     counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
     counter_hours_ro: str = "L-V 8:30-16:30"
+    # announcements to associations (issue 15): SES sender and rate, the fan-out queue
+    email_sender: str = "anunturi@ps2.ro"  # a verified SES identity on AWS; verified in the emulator locally
+    dropoff_code_hours: int = 24  # a drop-off code opens a compartment this long after it is sent
+    email_rate: int = 0  # e-mails a second to SES over all workers; 0: the stage's (14 on AWS, 50 locally)
+    announcement_workers: int = 0  # workers at once (the Lambda's maximum concurrency; 0: 2 on AWS, 1 locally)
+    announcements_queue_url: str = ""  # set by the template; locally found by name in the emulator
+    delivery_lease_seconds: int = 60  # a claim older than this, unmarked, is unconfirmed (the queue's visibility)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -63,6 +70,20 @@ class Settings:
     def mfa_required(self) -> bool:
         """Every staff account must sign in with an authenticator app (TOTP)."""
         return self.staff_mfa == "required" or (not self.staff_mfa and self.stage == "prod")
+
+    @property
+    def email_per_second(self) -> int:
+        """SES's send rate for all workers together: SES production accounts start at 14 a second."""
+        return self.email_rate or (50 if self.is_local else 14)
+
+    @property
+    def worker_email_rate(self) -> float:
+        """What one worker may send a second: the rate shared by the workers that may run at once."""
+        return self.email_per_second / (self.announcement_workers or (1 if self.is_local else 2))
+
+    @property
+    def announcements_queue_name(self) -> str:
+        return f"{self.table_prefix}-announcements"
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -110,6 +131,12 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "answer_days": ("EPS2_ANSWER_DAYS", int),
     "retention_years": ("EPS2_RETENTION_YEARS", int),
     "citizen_codes_per_hour": ("EPS2_CITIZEN_CODES_PER_HOUR", int),
+    "email_sender": ("EPS2_EMAIL_SENDER", str),
+    "email_rate": ("EPS2_EMAIL_RATE", int),
+    "announcement_workers": ("EPS2_ANNOUNCEMENT_WORKERS", int),
+    "announcements_queue_url": ("EPS2_ANNOUNCEMENTS_QUEUE_URL", str),
+    "dropoff_code_hours": ("EPS2_DROPOFF_CODE_HOURS", int),
+    "delivery_lease_seconds": ("EPS2_DELIVERY_LEASE_SECONDS", int),
 }
 
 

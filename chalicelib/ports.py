@@ -183,3 +183,30 @@ class FileStore(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+
+# Announcements to homeowners' associations (issue 15): e-mail through SES, the fan-out through SQS.
+class EmailError(Exception):
+    """Base of e-mail delivery failures."""
+
+
+class RetryableEmailError(EmailError):
+    """Throttling or a transient fault: the queue delivers the message again later."""
+
+
+class PermanentEmailError(EmailError):
+    """This e-mail can never be sent as it is (rejected address, unverified sender): recorded, not retried."""
+
+
+class EmailSender(Protocol):
+    def send(self, to: str, subject: str, body: str) -> str:
+        """Send one plain-text UTF-8 e-mail; return the provider's message id."""
+        ...
+
+
+class WorkQueue(Protocol):
+    """The announcements' fan-out queue: messages are JSON objects, delivered at least once."""
+
+    def send_batch(self, messages: list[dict[str, Any]]) -> None:
+        """Enqueue ``messages`` (any number: sent ten at a time); raises when one could not be enqueued."""
+        ...

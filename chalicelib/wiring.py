@@ -13,8 +13,10 @@ from botocore.config import Config
 from .adapters.cognito_directory import CognitoStaffDirectory
 from .adapters.iot_publisher import IotDataCommandPublisher
 from .adapters.s3_files import S3Files
+from .adapters.ses_email import SesEmail
 from .adapters.signer import Ed25519Signer
 from .adapters.sns_sms import SnsSms
+from .adapters.sqs_queue import SqsQueue
 from .adapters.staff_directory import StoreStaffDirectory
 from .config import Settings, settings
 from .ports import Clock, CommandPublisher, StaffDirectory, SystemClock
@@ -39,6 +41,19 @@ def aws_client(service: str, cfg: Settings) -> Any:
         return session.create_client(
             service, region_name=cfg.region, endpoint_url=cfg.aws_endpoint, config=_BOTO_CONFIG
         )
+
+
+class LazyClient:
+    """A botocore client made on first use: the API's cold start does not pay for SES and SQS clients that
+    only the announcements' routes and worker call."""
+
+    def __init__(self, service: str, cfg: Settings) -> None:
+        self._service, self._cfg, self._client = service, cfg, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = aws_client(self._service, self._cfg)
+        return getattr(self._client, name)
 
 
 def load_secrets(cfg: Settings) -> dict[str, str]:
@@ -87,6 +102,8 @@ def build_deps(cfg: Settings) -> Deps:
         pepper=_decode(secrets["code_pepper"], "code_pepper"),
         session_secret=_decode(secrets["session_secret"], "session_secret"),
         connection=connection,
+        email=SesEmail(LazyClient("ses", cfg), cfg.email_sender),
+        queue=SqsQueue(LazyClient("sqs", cfg), cfg.announcements_queue_url, cfg.announcements_queue_name),
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from ..ports import Clock, CommandPublisher, CommandSigner, FileStore, SmsSender, StaffDirectory
+from ..ports import Clock, CommandPublisher, CommandSigner, EmailSender, FileStore, SmsSender, StaffDirectory, WorkQueue
 from ..stores import Stores
 
 
@@ -23,6 +23,8 @@ class Deps:
     pepper: bytes
     session_secret: bytes
     connection: Any
+    email: EmailSender  # announcements to associations (SES)
+    queue: WorkQueue  # their fan-out (SQS)
     sleep: Any = None
 
     def now(self) -> int:

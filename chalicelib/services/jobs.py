@@ -18,6 +18,7 @@ from ..domain.sms import BUCHAREST
 from ..stores.audit import audit_row
 from ..stores.engine import ABSENT, Between, WriteConflict, le, lt
 from ..stores.rows import Attachment, Request
+from .announcements import release_due
 from .audit import locker_subject, request_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
@@ -44,6 +45,7 @@ def run_scheduled_job(deps: Deps) -> dict[str, int]:
         "idle_phones_erased": erase_idle_phones(deps),
         "drafts_deleted": delete_expired_drafts(deps),
         "files_deleted": delete_expired_files(deps),
+        "announcements_released": release_due(deps),
         **measure_operations(deps),
     }
     log.info("scheduled job: %s", report)

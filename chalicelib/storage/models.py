@@ -336,6 +336,90 @@ class NotificationRecord(_Base):
     by_status = FailedNotificationIndex()
 
 
+class AnnouncementSendIndex(GlobalSecondaryIndex["AnnouncementRecord"]):
+    """Announcements by status, by send time: the scheduled job releases the due ones."""
+
+    class Meta:
+        index_name = "status-send"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    send_at = NumberAttribute(range_key=True)
+
+
+class AnnouncementListIndex(GlobalSecondaryIndex["AnnouncementRecord"]):
+    """Every announcement newest first, for the console's list (one ``kind``)."""
+
+    class Meta:
+        index_name = "list"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class AnnouncementRecord(_Base):
+    """An announcement to homeowners' associations, its resolved audience and its delivery counts."""
+
+    class Meta(_Base.Meta):
+        table_name = "announcements"
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(default="announcement")
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    audience = JSONAttribute(null=True)
+    channels: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    status = UnicodeAttribute()
+    send_at = NumberAttribute()
+    created_at = NumberAttribute()
+    created_by = UnicodeAttribute()
+    released_at = NumberAttribute(null=True)
+    origin = UnicodeAttribute(null=True)
+    recipients = NumberAttribute(default=0)
+    cuis: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    sent = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    unconfirmed = NumberAttribute(default=0)
+    read = NumberAttribute(default=0)
+    by_status_send = AnnouncementSendIndex()
+    by_list = AnnouncementListIndex()
+
+
+class DeliveryInboxIndex(GlobalSecondaryIndex["DeliveryRecord"]):
+    """An association's deliveries, oldest first: its inbox."""
+
+    class Meta:
+        index_name = "association"
+        projection = AllProjection()
+
+    cui = UnicodeAttribute(hash_key=True)
+    released_at = NumberAttribute(range_key=True)
+
+
+class DeliveryRecord(_Base):
+    """An announcement's delivery to one association: per-channel claims, outcome, provider ids, read mark."""
+
+    class Meta(_Base.Meta):
+        table_name = "deliveries"
+
+    announcement_id = UnicodeAttribute(hash_key=True)
+    cui = UnicodeAttribute(range_key=True)
+    released_at = NumberAttribute()
+    status = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    email_at = NumberAttribute(null=True)
+    email_id = UnicodeAttribute(null=True)
+    sms = UnicodeAttribute(null=True)
+    sms_at = NumberAttribute(null=True)
+    sms_id = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    finished_at = NumberAttribute(null=True)
+    read_at = NumberAttribute(null=True)
+    read_by = UnicodeAttribute(null=True)
+    by_association = DeliveryInboxIndex()
+
+
 class VerificationRecord(_Base):
     """A 5-digit code sent by SMS so a citizen can see a request's status; expires in 15 minutes."""
 
@@ -504,6 +588,8 @@ class AssociationAccountRecord(_Base):
 
 ALL_MODELS: tuple[type[_Base], ...] = (
     RequestRecord,
+    AnnouncementRecord,
+    DeliveryRecord,
     AttachmentRecord,
     ContactRecord,
     LockerItem,

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from .access import AccessStore
+from .announcements import AnnouncementStore
 from .associations import AssociationStore
 from .attachment_store import AttachmentStore
 from .audit import AuditStore
@@ -33,6 +34,7 @@ __all__ = ["Stores", "Transaction", "WriteConflict", "build_stores"]
 class Stores:
     engine: Engine
     requests: RequestStore
+    announcements: AnnouncementStore
     lockers: LockerStore
     credentials: CredentialStore
     events: EventStore
@@ -65,6 +67,7 @@ def build_stores(engine: Engine) -> Stores:
     return Stores(
         engine=engine,
         requests=RequestStore(engine),
+        announcements=AnnouncementStore(engine),
         lockers=LockerStore(engine),
         credentials=CredentialStore(engine),
         events=EventStore(engine),

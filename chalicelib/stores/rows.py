@@ -233,6 +233,61 @@ class NotificationRow:
 
 
 @dataclass
+class AnnouncementRow:
+    """An announcement to associations (issue 15). ``cuis`` is its audience as resolved when it was written
+    (about 27 KB for all 2,700); ``sent``, ``failed``, ``unconfirmed`` and ``read`` count deliveries, each
+    added once, in the transaction that finishes (or reads) a delivery."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "announcements",
+        "id",
+        indexes={"status-send": Index("status", "send_at"), "list": Index("kind", "created_at")},
+    )
+    id: str
+    kind: str = "announcement"
+    title: str = ""
+    body: str = ""
+    audience: dict[str, Any] | None = None
+    channels: list[str] = field(default_factory=list)
+    status: str = "scheduled"  # scheduled (waits for send_at) | released (its deliveries are queued)
+    send_at: int = 0
+    created_at: int = 0
+    created_by: str = ""
+    released_at: int | None = None
+    origin: str | None = None  # None: written by staff; "reminder": a filing deadline's reminder
+    recipients: int = 0
+    cuis: list[str] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+    unconfirmed: int = 0
+    read: int = 0
+
+
+@dataclass
+class DeliveryRow:
+    """An announcement's delivery to one association: one claim per channel (``email``, ``sms``: sending ->
+    sent | failed | unconfirmed) and its outcome (``status``); the association's inbox through ``association``."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec(
+        "deliveries", "announcement_id", "cui", indexes={"association": Index("cui", "released_at")}
+    )
+    announcement_id: str
+    cui: str
+    released_at: int = 0
+    status: str = "queued"  # queued | sent | failed | unconfirmed
+    email: str | None = None
+    email_at: int | None = None
+    email_id: str | None = None
+    sms: str | None = None
+    sms_at: int | None = None
+    sms_id: str | None = None
+    error: str | None = None  # the provider's error code (no address)
+    finished_at: int | None = None
+    read_at: int | None = None
+    read_by: str | None = None
+
+
+@dataclass
 class Verification:
     TABLE: ClassVar[TableSpec] = TableSpec("verifications", "id", ttl="ttl")
     id: str
@@ -346,6 +401,8 @@ class AssociationAccount:
 
 ALL_ROWS: tuple[type, ...] = (
     Request,
+    AnnouncementRow,
+    DeliveryRow,
     Attachment,
     Contact,
     LockerRow,

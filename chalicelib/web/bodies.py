@@ -110,6 +110,11 @@ CITIZEN_ATTACHMENT = Body(
     *_FILE,
 )
 STAFF_ATTACHMENT = Body(*_FILE)
+DROPOFF = Body(
+    Field("lockerId", str, required=True, max_length=64, description="The locker the file will be dropped into"),
+    Field("size", str, required=True, enum=SIZES, description="The envelope: S up to 8 cm, M 19 cm, L 39 cm thick"),
+    Field("documents", list, required=True, description="Ids of the checklist documents in the envelope"),
+)
 ASSIGN = Body(Field("department", str, required=True, max_length=64, description="The service's department id"))
 ASK = Body(
     Field("documents", list, required=True, description="Checklist document ids"),

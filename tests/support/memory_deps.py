@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.adapters.memory_files import MemoryFiles
+from chalicelib.adapters.memory_messaging import MemoryEmail, MemoryQueue
 from chalicelib.adapters.signer import Ed25519Signer
 from chalicelib.adapters.staff_directory import StoreStaffDirectory
 from chalicelib.config import load_settings
@@ -89,5 +90,7 @@ def memory_deps(**environ: str) -> Deps:
         pepper=os.urandom(32),
         session_secret=os.urandom(32),
         connection=None,
+        email=MemoryEmail(),
+        queue=MemoryQueue(),
         sleep=lambda seconds: None,
     )
