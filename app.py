@@ -22,6 +22,8 @@ from chalicelib.services import (
     citizen_access,
     deposit,
     desk,
+    dropoff,
+    dropoff_review,
     jobs,
     lockers,
     online_requests,
@@ -404,6 +406,30 @@ def citizen_receipt(deps: Deps, actor: None, request_id: str) -> Response:
 @api("staff")
 def assign_request(deps: Deps, actor: str, request_id: str) -> Any:
     data = body(bodies.ASSIGN)
+@app.route("/api/citizen/requests/{request_id}/dropoff", methods=["POST"])
+@api()
+def citizen_dropoff(deps: Deps, actor: None, request_id: str) -> Response:
+    """A drop-off code for a complete file: the PIN and QR link go by SMS only."""
+    citizen = routes.citizen(deps)
+    code = dropoff.request_dropoff(deps, citizen, request_id, body(bodies.DROPOFF))
+    return Response({"expiresAt": code.expires_at, "lockerId": code.locker_id}, status_code=201, headers=NO_STORE)
+
+
+@app.route("/api/dropoffs")
+@api("staff")
+def dropoffs_to_collect(deps: Deps, actor: str) -> Any:
+    """Dropped-off files still in the lockers, per locker, the oldest first."""
+    return {"lockers": dropoff_review.to_collect(deps)}
+
+
+@app.route("/api/requests/{request_id}/empty", methods=["POST"])
+@api("staff")
+def found_empty(deps: Deps, actor: str, request_id: str) -> Any:
+    """The compartment of a dropped-off file was empty when staff opened it."""
+    body(bodies.EMPTY)
+    return online_review.online_view(deps, dropoff_review.found_empty(deps, routes.identity(), request_id))
+
+
     record = online_review.assign(deps, routes.identity(), request_id, data["department"])
     return online_review.online_view(deps, record)
 

@@ -41,6 +41,17 @@ class CompartmentUnavailable(DomainError):
     code = "compartment_unavailable"
 
 
+class IncompleteFile(DomainError):
+    """A file lacks a needed document; ``missing`` names them (ids) for API clients."""
+
+    http_status = 409
+    code = "incomplete_file"
+
+    def __init__(self, message_ro: str, message_en: str, missing: list[str]) -> None:
+        super().__init__(message_ro, message_en)
+        self.missing = missing
+
+
 class LockerOffline(DomainError):
     http_status = 409
     code = "locker_offline"

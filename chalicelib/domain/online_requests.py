@@ -10,6 +10,7 @@ may withdraw it until it is answered. Importing this module adds these to ``life
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from . import lifecycle
 from .sms import BUCHAREST
@@ -65,3 +66,11 @@ def end_of_day_ms(day: date) -> int:
     """The last millisecond of ``day`` in Bucharest: requests sort by it, overdue ones first."""
     next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=BUCHAREST)
     return int(next_midnight.timestamp() * 1000) - 1
+
+
+def answer_days(service: dict[str, Any], default: int) -> int:
+    """The service's own term (``processingTime`` as ``P<n>D``), or the law's 30 days."""
+    term = str(service.get("processingTime") or "")
+    if term.startswith("P") and term.endswith("D") and term[1:-1].isdigit():
+        return min(int(term[1:-1]), 365)
+    return default

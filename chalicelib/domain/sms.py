@@ -51,6 +51,11 @@ TEMPLATES = (
     "documents_asked",
     "answer_ready",
     "answer_rejected",
+    "dropoff_code",
+    "dropoff_registered",
+    "dropoff_received",
+    "dropoff_incomplete",
+    "dropoff_empty",
 )
 
 
@@ -79,6 +84,9 @@ class SmsContext:
     code: str | None = None
     answer_due: str | None = None  # ISO date
     url: str | None = None
+    service: str = ""  # the service's name (drop-off registration), shortened to fit the segment
+    documents: tuple[str, ...] = ()  # document names (a file found incomplete), as many as fit
+    locker_name: str = ""
 
 
 def _when(ms: int | None) -> str:
@@ -97,6 +105,13 @@ def _date_time(ms: int | None) -> str:
     if ms is None:
         return ""
     return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m.%Y la %H:%M")
+
+
+def _date_hm(ms: int | None) -> str:
+    """``30.11.2026 14:05``: the proof of submission's date and time."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, BUCHAREST).strftime("%d.%m.%Y %H:%M")
 
 
 def _iso_day(day: str | None) -> str:
@@ -148,6 +163,59 @@ def render_sms(template: str, ctx: SmsContext) -> str:
         text = f"Primăria S2: răspunsul la cererea {nr} este disponibil în ePS2: {ctx.url}"
     elif template == "answer_rejected":
         text = f"Primăria S2: cererea {nr} a fost respinsă. Motivul și ce puteți face, în ePS2: {ctx.url}"
+    elif template.startswith("dropoff_"):
+        text = _dropoff_text(template, ctx)
     else:
         raise ValueError(f"unknown SMS template {template!r}")
     return fold_to_gsm7(text)
+
+
+def _dropoff_text(template: str, ctx: SmsContext) -> str:
+    """Drop-off texts (issue 14); the variable parts (service, documents) are cut to keep one segment."""
+    nr = ctx.registration_number
+    if template == "dropoff_code":
+        text = f"Primăria S2: cod depunere la dulap: PIN {ctx.pin}, valabil până la {_when(ctx.deadline_ms)}."
+        return text + (f" QR și foaia de însoțire: {ctx.qr_url}" if ctx.qr_url else "")
+    if template == "dropoff_registered":
+        head = f"Primăria S2: dosar depus, nr. {nr} din {_date_hm(ctx.at_ms)}, "
+        tail = "Îl verificăm; vă anunțăm dacă lipsește ceva."
+        service = _fit(ctx.service, 160 - len(head) - len(tail) - 2)
+        return head + service + (" " if service.endswith("...") else ". ") + tail
+    if template == "dropoff_received":
+        return (
+            f"Primăria S2: documentele pentru cererea {nr} au ajuns în dulap pe {_date_time(ctx.at_ms)}. Le verificăm."
+        )
+    if template == "dropoff_incomplete":
+        head = f"Primăria S2: la dosarul {nr} lipsesc: "
+        tail = f". Depuneți-le cu un cod nou din ePS2: {ctx.url}"
+        return head + _names(ctx.documents, 160 - len(head) - len(tail)) + tail
+    if template == "dropoff_empty":
+        return f"Primăria S2: compartimentul dosarului {nr} era gol. Depuneți din nou, cu un cod nou din ePS2: {ctx.url}"
+    raise ValueError(f"unknown SMS template {template!r}")
+
+
+def _fit(text: str, room: int) -> str:
+    """``text`` cut at a word to at most ``room`` characters (with an ellipsis of three dots when cut)."""
+    text = " ".join(text.split())
+    if len(text) <= room:
+        return text
+    cut = text[: max(0, room - 3)].rsplit(" ", 1)[0].rstrip(" ,;(")
+    return cut + "..."
+
+
+def _names(names: tuple[str, ...], room: int) -> str:
+    """As many whole names as fit in ``room``, then "și încă N" for the rest (the page lists them all)."""
+    shown: list[str] = []
+    for index, name in enumerate(names):
+        rest = len(names) - index - 1
+        more = f" și încă {rest}" if rest else ""
+        candidate = "; ".join([*shown, name])
+        if len(candidate) + len(more) <= room:
+            shown.append(name)
+            continue
+        if not shown:  # the first name alone is too long: cut it
+            left = len(names) - 1
+            suffix = f" și încă {left}" if left else ""
+            return _fit(name, room - len(suffix)) + suffix
+        return "; ".join(shown) + f" și încă {len(names) - index}"
+    return "; ".join(shown)

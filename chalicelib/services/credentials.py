@@ -213,6 +213,12 @@ def _credential(
     )
 
 
+def revoke_code_pair(deps: Deps, qr_key: str) -> None:
+    """A QR credential and its PIN sibling refuse from now on (online only: for codes without an offline form)."""
+    qr = deps.stores.credentials.get(qr_key)
+    deps.stores.credentials.revoke(filter(None, (qr_key, qr.sibling if qr else None)))
+
+
 def find_by_token(deps: Deps, token: str) -> Credential | None:
     if not token or len(token) > 128:
         return None

@@ -25,6 +25,7 @@ from .audit import locker_subject, request_subject
 from .commands import build_unlock, publish, send_pin_verifier
 from .credentials import issue_request_codes
 from .deps import Deps
+from .locker_dropoff import retrieve_dropped_file
 from .lockers import is_online, load_locker_items, revoke_offline
 from .notify import notify_pickup
 from .request_records import get_request
@@ -113,6 +114,8 @@ def retrieve_documents(deps: Deps, actor: str, request_id: str) -> str:
     The citizen's codes stop working first, at the backend and, for the offline credential, at the locker.
     """
     record = get_request(deps, request_id)
+    if record.collect_from:  # a citizen's dropped-off file: staff take it to the department
+        return retrieve_dropped_file(deps, actor, record)
     next_status(record.status, "retrieve_started")  # validated only: the status changes when the door closes
     if not record.locker_id or not record.compartment:
         raise IllegalTransition("Cererea nu are un compartiment.", "request has no compartment")

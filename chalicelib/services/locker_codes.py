@@ -37,12 +37,13 @@ from ..domain.protocol import LockerEvent, is_stale
 from ..stores.audit import audit_row
 from ..stores.commands import unlock_row
 from ..stores.engine import WriteConflict
-from ..stores.rows import CommandRow, Credential, LockerRow
+from ..stores.rows import CommandRow, Credential, LockerRow, Request
 from .audit import locker_subject, request_subject
 from .commands import build_reject, build_unlock, publish
 from .credentials import phone_digits_key, pin_key, token_key
 from .deps import Deps
 from .event_records import claim_event, set_outcome
+from .locker_dropoff import open_for_dropoff
 from .lockers import keypad_state
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
         set_outcome(deps, event, outcome)
         return outcome
     assert claimed is not None
+    if claimed.purpose == "dropoff":  # a drop-off code opens a free compartment, allocated now
+        return open_for_dropoff(deps, event, claimed, cmd_id, now)
     message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
     publish(deps, message)
     _confirm(deps, event, claimed, message, now)
@@ -230,6 +233,9 @@ def reconcile_unconfirmed_claims(deps: Deps, older_than_ms: int) -> int:
         request = deps.stores.requests.get(claimed.request_id)
         if request is None:
             continue
+        if claimed.purpose == "dropoff":
+            _settle_dropoff_claim(deps, claimed, request)
+            continue
         if request.pickup_cmd == claimed.claimed_cmd or request.status != Status.IN_LOCKER.value:
             deps.stores.credentials.settle_claim(claimed.code_key)
             continue
@@ -246,6 +252,15 @@ def reconcile_unconfirmed_claims(deps: Deps, older_than_ms: int) -> int:
         )
         count += 1
     return count
+
+
+def _settle_dropoff_claim(deps: Deps, claimed: Credential, request: Request) -> None:
+    """A drop-off claim left unconfirmed (a crash before its allocation was written): if no compartment was
+    opened for it, the code is given back, still valid; if one was, only the mark goes."""
+    if request.dropoff_cmd == claimed.claimed_cmd:
+        deps.stores.credentials.settle_claim(claimed.code_key)
+    else:
+        _undo(deps, claimed, claimed.claimed_cmd or "")
 
 
 def _codes_of(deps: Deps, qr_key: str) -> list[str]:

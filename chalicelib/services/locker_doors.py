@@ -2,7 +2,8 @@
 
 A ``door_closed`` carrying the id of a deposit command puts the request
 ``in_locker`` (codes issued, SMS sent); after a pickup command it is
-``collected``; after a retrieve command it is ``returned``.
+``collected``; after a retrieve command it is ``returned``. Drop-off's door
+cycles (a citizen's file in, staff taking it out) are ``locker_dropoff``'s.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .credentials import IssuedCodes, pin_key, prepare_codes, token_key
 from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .locker_codes import recover_unrecorded_unlock
+from .locker_dropoff import on_dropoff_closed, on_dropped_file_retrieved, undo_dropoff
 from .notify import notify, pickup_context, prepare_for, send_prepared, sms_context
 from .request_records import close_actions, get_request, schedule_contact_erasure
 from .status_writes import write_status
@@ -78,6 +80,10 @@ def _on_door(deps: Deps, event: LockerEvent) -> str:
     if request is None or request.id != command.request_id:  # the compartment changed hands meanwhile
         request, contact = get_request(deps, command.request_id), deps.stores.requests.contact(command.request_id)
     actor = f"locker:{event.locker}"
+    if command.purpose == "dropoff" and request.dropoff_cmd == command.id and not request.collect_from:
+        return on_dropoff_closed(deps, request, contact, event, actor)
+    if command.purpose == "retrieve" and request.collect_from and request.retrieve_cmd == command.id:
+        return on_dropped_file_retrieved(deps, request, command, actor)
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         return _deposit_confirmed(deps, request, contact, actor)
     if command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
@@ -218,7 +224,9 @@ def on_ack(deps: Deps, event: LockerEvent) -> str:
 def undo_command(deps: Deps, command: CommandRow, actor: str) -> None:
     """A deposit that never happened frees its compartment; a pickup that never opened gives the codes back."""
     request = get_request(deps, command.request_id or "")
-    if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
+    if command.purpose == "dropoff":
+        undo_dropoff(deps, request, command, actor)
+    elif command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         release_compartment(deps, request, back_to_ready=True, actor=actor)
     elif command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
         _restore_codes(deps, command)

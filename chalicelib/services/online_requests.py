@@ -23,6 +23,7 @@ from ..stores.engine import WriteConflict
 from ..stores.rows import Attachment, Contact, Request
 from .audit import history, request_subject
 from .citizen_access import Citizen
+from .credentials import revoke_code_pair
 from .deps import Deps
 from .notify import notify
 from .registry import next_registration_number
@@ -265,7 +266,7 @@ def submit(deps: Deps, citizen: Citizen, request_id: str) -> Request:
 
 def _register(deps: Deps, record: Request, service: dict[str, Any]) -> Request:
     now = deps.now()
-    days = _answer_days(service, deps.settings.answer_days)
+    days = online_requests.answer_days(service, deps.settings.answer_days)
     due = online_requests.answer_due(now, days)
     due_ms = int(online_requests.end_of_day_ms(due))
     for _ in range(10):
@@ -303,14 +304,6 @@ def _register(deps: Deps, record: Request, service: dict[str, Any]) -> Request:
     raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "too much contention, retry")
 
 
-def _answer_days(service: dict[str, Any], default: int) -> int:
-    """The service's own term (``processingTime`` as ``P<n>D``), or the law's 30 days."""
-    term = str(service.get("processingTime") or "")
-    if term.startswith("P") and term.endswith("D") and term[1:-1].isdigit():
-        return min(int(term[1:-1]), 365)
-    return default
-
-
 def _resubmit(deps: Deps, record: Request) -> Request:
     change = change_status(record.id, record.status, "resubmit", deps.now(), "citizen")
     try:
@@ -332,6 +325,8 @@ def withdraw(deps: Deps, citizen: Citizen, request_id: str) -> Request:
             write_status(deps, change, tx, set={"closed_at": deps.now()}, expect={"owner": citizen.owner})
     except WriteConflict:
         raise IllegalTransition("Cererea s-a schimbat între timp; reîncercați.", "request changed meanwhile") from None
+    if record.dropoff_key:
+        revoke_code_pair(deps, record.dropoff_key)  # a drop-off code opens nothing for a withdrawn request
     withdrawn = deps.stores.requests.get(record.id)
     assert withdrawn is not None
     return withdrawn

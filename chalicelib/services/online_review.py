@@ -144,6 +144,11 @@ def assign(deps: Deps, identity: StaffIdentity, request_id: str, department: obj
     record = staff_request(deps, identity, request_id)
     if not record.service_id:
         raise IllegalTransition("Cererea nu este una online.", "not an online request")
+    if record.collect_from:
+        raise IllegalTransition(
+            "Dosarul este încă în dulap: ridicați-l întâi („Scoate din dulap”); cererea trece apoi în analiză.",
+            "the dropped-off file is still in the locker: retrieve it first",
+        )
     service = catalogue.get_service(record.service_id)
     if department != service["department"]["id"]:
         raise InvalidInput(
@@ -180,7 +185,12 @@ def ask_for_documents(
         "by": identity.username,
     }
     updated = _change(deps, record, "ask_documents", identity.username, asked=asked)
-    notify(deps, updated, "documents_asked", SmsContext(updated.registration_number, url=_my_requests(deps)))
+    if updated.intake == "locker":  # a dropped-off file found incomplete: the SMS names what is missing
+        names = tuple(known[d].name_ro for d in documents) or (text,)
+        ctx = SmsContext(updated.registration_number, url=_my_requests(deps), documents=names)
+        notify(deps, updated, "dropoff_incomplete", ctx)
+    else:
+        notify(deps, updated, "documents_asked", SmsContext(updated.registration_number, url=_my_requests(deps)))
     return updated
 
 

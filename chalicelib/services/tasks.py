@@ -1,6 +1,7 @@
 """Today's tasks for staff: expired requests to take back, SMS that could not be sent, locker alerts,
-requests idle so long that their phone will be erased within a week, and online requests whose answer is
-due within ``ANSWER_WARN_DAYS`` days or overdue (overdue first)."""
+requests idle so long that their phone will be erased within a week, online requests whose answer is
+due within ``ANSWER_WARN_DAYS`` days or overdue (overdue first), and dropped-off files left in a
+compartment longer than a working day."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from ..domain.lifecycle import Status
 from ..domain.online_requests import IN_REVIEW, REGISTERED, end_of_day_ms
 from .deps import Deps
+from .dropoff_review import waiting_too_long
 from .jobs import WARN_BEFORE_DAYS, idle_requests
 from .lockers import list_lockers, locker_alerts
 from .request_records import request_view
@@ -42,6 +44,7 @@ def staff_tasks(deps: Deps) -> dict[str, Any]:
         "lockerAlerts": alerts,
         "phonesToErase": phones,
         "answersDue": answers_due(deps),
+        "dropoffsWaiting": waiting_too_long(deps),
     }
 
 

@@ -118,6 +118,13 @@ class RequestRecord(_Base):
     outcome_reason = UnicodeAttribute(null=True)
     answer_attachment = UnicodeAttribute(null=True)
     files_deleted_at = NumberAttribute(null=True)
+    dropoff_key = UnicodeAttribute(null=True)
+    dropoff_documents: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    dropoff_expires = NumberAttribute(null=True)
+    dropoff_cmd = UnicodeAttribute(null=True)
+    dropped_at = NumberAttribute(null=True)
+    collect_from = UnicodeAttribute(null=True)
+    found_empty_at = NumberAttribute(null=True)
     by_status_due = StatusDueIndex()
     by_registration = RegistrationIndex()
     by_owner = OwnerIndex()
@@ -241,6 +248,7 @@ class CredentialRecord(_Base):
     deposit_cmd = UnicodeAttribute(null=True)  # the deposit this code's compartment content came from
     phone_digits = UnicodeAttribute(null=True)  # keyed hash of the last 4 phone digits (PIN credential)
     verifier = JSONAttribute(null=True)  # the offline PIN verifier sent to the locker (PIN credential)
+    purpose = UnicodeAttribute(null=True)  # None: pickup; "dropoff": opens a free compartment for a file
     claimed_cmd = UnicodeAttribute(null=True)  # the unlock this code's claim published
     claimed_event = UnicodeAttribute(null=True)  # the locker event that claimed it
     unconfirmed = UnicodeAttribute(null=True)  # "1" from the claim until its bookkeeping is written

@@ -148,3 +148,9 @@ class RequestStore:
     def inbox(self, status: str, limit: int = 500) -> list[Request]:
         """Online and drop-off requests in ``status``, the earliest answer deadline first (status-due index)."""
         return list(self.table.query(status, index="status-due", where={"intake": PRESENT}, limit=limit))
+
+    # drop-off (issue 14)
+    def waiting_in_lockers(self, status: str) -> list[Request]:
+        """Requests in ``status`` whose dropped-off file still waits in a compartment (status-due index, filtered
+        on ``collect_from``: a few dozen at a time)."""
+        return list(self.table.query(status, index="status-due", where={"collect_from": PRESENT}))

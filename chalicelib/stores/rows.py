@@ -80,6 +80,14 @@ class Request:
     outcome_reason: str | None = None  # why it was rejected
     answer_attachment: str | None = None  # the answer document (electronic delivery)
     files_deleted_at: int | None = None  # the retention rule deleted its files (the record stays: the registry)
+    # drop-off at the locker (issue 14)
+    dropoff_key: str | None = None  # the QR credential of the live drop-off code (its PIN is the sibling)
+    dropoff_documents: list[str] | None = None  # the documents the citizen said are in the envelope
+    dropoff_expires: int | None = None  # when the live drop-off code stops opening a compartment
+    dropoff_cmd: str | None = None  # the unlock that opened a compartment for the file
+    dropped_at: int | None = None  # the door closed on the file (the proof of submission)
+    collect_from: str | None = None  # the locker holding the file until staff take it out
+    found_empty_at: int | None = None  # staff opened the compartment and found nothing
 
 
 @dataclass
@@ -168,6 +176,7 @@ class Credential:
     deposit_cmd: str | None = None
     phone_digits: str | None = None
     verifier: dict[str, Any] | None = None
+    purpose: str | None = None  # None: a pickup code; "dropoff": opens a free compartment for a citizen's file
     claimed_cmd: str | None = None
     claimed_event: str | None = None
     unconfirmed: str | None = None

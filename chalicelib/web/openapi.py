@@ -381,6 +381,38 @@ def online_paths() -> dict[str, Any]:
             "get": _op("A short-lived link to a file (audited)", (200, LINK), (*STAFF, 404), params=[rid, aid])
         },
         "/api/requests/{request_id}/ask": {
+        "/api/citizen/requests/{request_id}/dropoff": {
+            "post": _op(
+                "A drop-off code for a complete file (sent by SMS only: a PIN and a QR link, valid 24 hours)",
+                (
+                    201,
+                    _obj(
+                        ["expiresAt"],
+                        expiresAt={"type": "integer", "description": "Unix ms"},
+                        lockerId={"type": "string"},
+                    ),
+                ),
+                (*CITIZEN, 409),
+                bodies.DROPOFF,
+                [rid],
+            )
+        },
+        "/api/dropoffs": {
+            "get": _op(
+                "Dropped-off files still in the lockers, per locker, the oldest first",
+                (200, _obj(["lockers"], lockers={"type": "array"})),
+                STAFF,
+            )
+        },
+        "/api/requests/{request_id}/empty": {
+            "post": _op(
+                "The compartment of a dropped-off file was empty: the citizen is asked for the file again",
+                (200, REQUEST),
+                (*STAFF, 404, 409),
+                bodies.EMPTY,
+                [rid],
+            )
+        },
             "post": _op("Ask the citizen for documents", (200, REQUEST), (*STAFF, 404, 409), bodies.ASK, [rid])
         },
         "/api/requests/{request_id}/answer": {
@@ -513,7 +545,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         },
         "/api/requests/{request_id}/retrieve": {
             "post": _op(
-                "Open an expired request's compartment",
+                "Open a compartment to take documents out (an expired request's, or a dropped-off file)",
                 (202, _obj(["compartment"], compartment={"type": "string"})),
                 (*STAFF, 404, 409),
                 bodies.EMPTY,
@@ -534,6 +566,10 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                         answersDue={"type": "array", "description": "Online requests due within 5 days, overdue first"},
                     ),
                 ),
+                        dropoffsWaiting={
+                            "type": "array",
+                            "description": "Dropped-off files in a compartment for more than a working day",
+                        },
                 STAFF,
             )
         },

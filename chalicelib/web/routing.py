@@ -56,8 +56,11 @@ def answer_error(error: Exception, shape: Shape) -> Response:
 
 
 def json_error(error: DomainError) -> Response:
+    body: dict[str, object] = {"error": error.code, "message": error.message_en, "messageRo": error.message_ro}
+    if isinstance(getattr(error, "missing", None), list):
+        body["missing"] = getattr(error, "missing")  # IncompleteFile: which documents, for API clients
     return Response(
-        body={"error": error.code, "message": error.message_en, "messageRo": error.message_ro},
+        body=body,
         status_code=error.http_status,
         headers={"Content-Type": "application/json", **retry_after(error)},
     )

@@ -32,6 +32,12 @@ def longest_context() -> SmsContext:
         code="123456",
         answer_due="2027-12-31",
         url=f"{longest_base_url()}/cereri",
+        service="Autorizația pentru restaurante, baruri și activități recreative (acord de funcționare)",
+        documents=(
+            "Dovada titlului asupra imobilului (extras de carte funciară)",
+            "Certificatul de urbanism",
+            "Planul de situație la scara 1:500",
+        ),
     )
 
 

@@ -1,0 +1,272 @@
+"""Drop-off at the locker (issue 14): a drop-off code opens a free compartment, the door closing registers the
+file, staff take it out for the department.
+
+- A claimed drop-off code (``locker_codes`` claims every code the same way) gets a compartment of the
+  envelope's size by the deposits' race-free allocation: one transaction per candidate reserves it for the
+  request (only if free and in service), confirms the claim, uses up the sibling code, records the unlock and
+  audits it; then ``unlock`` purpose ``dropoff`` is published. No compartment free: the claim is given back
+  (the code stays valid) and the locker gets ``reject`` ``full`` naming the counter and its hours.
+  A drop-off code is bound to its request and never to a compartment: it can only open a free one, never one
+  holding someone else's documents.
+- ``door_closed`` with that unlock's ``cmd``: a draft is registered at the door's time (number, ``registered``,
+  SMS with the number, date and time and the service); a request that was waiting for documents goes back to
+  ``in_review`` (SMS "received"). The compartment is occupied and the file waits to be collected.
+- Staff ``retrieve`` opens it (purpose ``retrieve``); the door closing hands the file to the department
+  (``registered`` → ``in_review``) and frees the compartment, whose fields leave the request so the answer can
+  come back through a locker under the same number.
+- An unlock the locker refused (door jammed) frees the compartment and gives the code back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from ..domain import online_requests
+from ..domain.compartments import allocation_order
+from ..domain.errors import IllegalTransition, RequestChanged
+from ..domain.lifecycle import change_status
+from ..domain.protocol import LockerEvent
+from ..domain.sms import SmsContext
+from ..stores.audit import audit_row
+from ..stores.commands import unlock_row
+from ..stores.engine import ABSENT, WriteConflict
+from ..stores.rows import CommandRow, Contact, Credential, Request
+from .audit import locker_subject, request_subject
+from .commands import build_reject, build_unlock, publish
+from .deps import Deps
+from .event_records import set_outcome
+from .lockers import load_locker_items
+from .notify import notify
+from .registry import next_registration_number
+from .status_writes import write_status
+
+log = logging.getLogger(__name__)
+DROPPABLE = (online_requests.DRAFT, online_requests.AWAITING_DOCUMENTS)
+MAX_CLOCK_SKEW_MS = 86_400_000  # a door time further from ours than this is not believed: ours is used
+# a file waits in a compartment in these statuses (a withdrawn request's file too, until staff take it out)
+WAITING_STATUSES = (
+    online_requests.REGISTERED,
+    online_requests.IN_REVIEW,
+    online_requests.AWAITING_DOCUMENTS,
+    online_requests.WITHDRAWN,
+)
+
+
+def open_for_dropoff(deps: Deps, event: LockerEvent, claimed: Credential, cmd_id: str, now: int) -> str:
+    """Allocate a compartment for the claimed drop-off code and open it; or give the claim back and refuse."""
+    record = deps.stores.requests.get(claimed.request_id)
+    if record is None or record.dropoff_key not in (claimed.code_key, claimed.sibling) or not _droppable(record):
+        _give_back(deps, claimed, cmd_id)
+        return _refuse(deps, event, "invalid_code")
+    _, compartments, _ = load_locker_items(deps, event.locker)
+    for candidate in allocation_order(compartments, record.size, record.accessible):
+        message = build_unlock(deps, event.locker, candidate.id, "dropoff", re=event.id, command_id=cmd_id)
+        try:
+            with deps.stores.transaction() as tx:
+                deps.stores.lockers.reserve_compartment(event.locker, candidate.id, record.id, tx)
+                deps.stores.requests.update_fields(
+                    record.id,
+                    tx,
+                    set={"dropoff_cmd": cmd_id, "locker_id": event.locker, "compartment": candidate.id},
+                    expect={"status": record.status, "dropoff_key": record.dropoff_key, "collect_from": ABSENT},
+                )
+                deps.stores.credentials.confirm_claim(claimed.code_key, cmd_id, tx)
+                if claimed.sibling:
+                    deps.stores.credentials.mark_used(claimed.sibling, now, tx)
+                command = replace(unlock_row(message, record.id), credential_key=claimed.code_key)
+                deps.stores.commands.record(command, tx)
+                deps.stores.audit.add(
+                    audit_row(
+                        request_subject(record.id),
+                        f"locker:{event.locker}",
+                        "dropoff_unlock",
+                        now,
+                        via=event.type,
+                        compartment=candidate.id,
+                        cmd=cmd_id,
+                    ),
+                    tx,
+                )
+        except WriteConflict:
+            current = deps.stores.requests.get(record.id)
+            if current is None or current.status != record.status or current.dropoff_key != record.dropoff_key:
+                _give_back(deps, claimed, cmd_id)
+                return _refuse(deps, event, "invalid_code")
+            continue  # the compartment was taken meanwhile: the next one
+        publish(deps, message)
+        set_outcome(deps, event, "unlock")
+        return "unlock"
+    _give_back(deps, claimed, cmd_id)
+    return _refuse(deps, event, "full")
+
+
+def _droppable(record: Request) -> bool:
+    return record.status in DROPPABLE and not record.collect_from and not record.dropoff_cmd
+
+
+def _give_back(deps: Deps, claimed: Credential, cmd_id: str) -> None:
+    try:
+        deps.stores.credentials.undo_claim(claimed.code_key, cmd_id)
+    except WriteConflict:
+        log.warning("drop-off claim %s was no longer ours to give back", cmd_id)
+
+
+def _refuse(deps: Deps, event: LockerEvent, reason: str) -> str:
+    publish(deps, build_reject(deps, event.locker, reason, event.id))
+    outcome = f"reject:{reason}"
+    set_outcome(deps, event, outcome)
+    return outcome
+
+
+def door_time(deps: Deps, event: LockerEvent) -> int:
+    """When the door closed on the file: the locker's time, unless it is implausibly far from ours."""
+    now = deps.now()
+    return event.ts if 0 <= now - event.ts <= MAX_CLOCK_SKEW_MS else now
+
+
+def on_dropoff_closed(deps: Deps, request: Request, contact: Contact | None, event: LockerEvent, actor: str) -> str:
+    """The door closed after a drop-off unlock: the file is in, at the door's time."""
+    assert request.locker_id and request.compartment
+    at = door_time(deps, event)
+    if request.status == online_requests.DRAFT:
+        return _register(deps, request, at, actor)
+    change = change_status(request.id, request.status, "resubmit", deps.now(), actor, dropoff=True)
+    try:
+        with deps.stores.transaction() as tx:
+            write_status(
+                deps,
+                change,
+                tx,
+                set={"dropped_at": at, "collect_from": request.locker_id},
+                expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT},
+            )
+            deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
+    except WriteConflict:
+        return "stale"
+    notify(deps, request, "dropoff_received", SmsContext(request.registration_number, at_ms=at))
+    return online_requests.IN_REVIEW
+
+
+def _register(deps: Deps, request: Request, at: int, actor: str) -> str:
+    assert request.locker_id and request.compartment
+    from .. import catalogue  # noqa: PLC0415 - only here: the locker-event Lambda does not load the catalogue
+
+    service = catalogue.get_service(request.service_id or "")
+    due = online_requests.answer_due(at, online_requests.answer_days(service, deps.settings.answer_days))
+    for _ in range(10):
+        change = change_status(request.id, request.status, "dropoff_registered", at, actor, cmd=request.dropoff_cmd)
+        try:
+            with deps.stores.transaction() as tx:
+                number = next_registration_number(deps, tx, at)
+                deps.stores.counters.claim_registration_number(number, request.id, tx)
+                write_status(
+                    deps,
+                    change,
+                    tx,
+                    set={
+                        "registration_number": number,
+                        "registered_at": at,
+                        "answer_due": due.isoformat(),
+                        "due_at": int(online_requests.end_of_day_ms(due)),
+                        "dropped_at": at,
+                        "collect_from": request.locker_id,
+                    },
+                    expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT},
+                )
+                deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
+        except WriteConflict:
+            current = deps.stores.requests.get(request.id)
+            if current is None or current.status != request.status or current.collect_from:
+                return "stale"
+            continue  # lost the race for the registry's sequence: the next number
+        title = str(service.get("title", {}).get("ro", ""))
+        notify(deps, request, "dropoff_registered", SmsContext(number, at_ms=at, service=title))
+        return online_requests.REGISTERED
+    raise RuntimeError("could not take a registration number")
+
+
+def retrieve_dropped_file(deps: Deps, actor: str, record: Request) -> str:
+    """Staff open the compartment holding a dropped-off file (``POST /api/requests/{id}/retrieve``)."""
+    if not record.collect_from or not record.locker_id or not record.compartment:
+        raise IllegalTransition("Dosarul nu este în dulap.", "no dropped-off file waits in a compartment")
+    message = build_unlock(deps, record.locker_id, record.compartment, "retrieve")
+    now = deps.now()
+    try:
+        with deps.stores.transaction() as tx:
+            deps.stores.requests.update_fields(
+                record.id,
+                tx,
+                set={"retrieve_cmd": message["id"], "updated_at": now},
+                expect={"status": record.status, "collect_from": record.locker_id},
+            )
+            deps.stores.commands.record(unlock_row(message, record.id), tx)
+            for subject in (request_subject(record.id), locker_subject(record.locker_id)):
+                deps.stores.audit.add(
+                    audit_row(subject, actor, "retrieve", now, compartment=record.compartment, cmd=message["id"]), tx
+                )
+    except WriteConflict as error:
+        raise RequestChanged() from error
+    publish(deps, message)
+    return record.compartment
+
+
+def on_dropped_file_retrieved(deps: Deps, request: Request, command: CommandRow, actor: str) -> str:
+    """The door closed after staff opened a dropped-off file's compartment: the department has the file."""
+    assert request.locker_id and request.compartment
+    forget = ["collect_from", "locker_id", "compartment", "retrieve_cmd", "dropoff_cmd"]
+    now = deps.now()
+    try:
+        with deps.stores.transaction() as tx:
+            if request.status == online_requests.REGISTERED:
+                change = change_status(request.id, request.status, "dropoff_collected", now, actor, cmd=command.id)
+                write_status(deps, change, tx, remove=forget, expect={"retrieve_cmd": command.id})
+            else:  # documents asked for, or a withdrawn request: the status stays, the file is out
+                deps.stores.requests.update_fields(
+                    request.id, tx, set={"updated_at": now}, remove=forget, expect={"retrieve_cmd": command.id}
+                )
+                deps.stores.audit.add(
+                    audit_row(request_subject(request.id), actor, "dropoff_retrieved", now, cmd=command.id), tx
+                )
+            deps.stores.lockers.empty(request.locker_id, request.compartment, request.id, tx)
+    except WriteConflict:
+        return "stale"
+    except IllegalTransition:
+        return "illegal_transition"
+    return online_requests.IN_REVIEW if request.status == online_requests.REGISTERED else request.status
+
+
+def undo_dropoff(deps: Deps, request: Request, command: CommandRow, actor: str) -> None:
+    """The locker refused the drop-off unlock (door jammed): free the compartment and give the code back."""
+    if request.dropoff_cmd != command.id or request.collect_from:
+        return
+    assert request.locker_id and request.compartment
+    try:
+        with deps.stores.transaction() as tx:
+            deps.stores.lockers.release_compartment(request.locker_id, request.compartment, request.id, tx)
+            deps.stores.requests.update_fields(
+                request.id,
+                tx,
+                remove=["dropoff_cmd", "locker_id", "compartment"],
+                expect={"dropoff_cmd": command.id, "collect_from": ABSENT},
+            )
+            deps.stores.audit.add(
+                audit_row(request_subject(request.id), actor, "dropoff_failed", deps.now(), cmd=command.id), tx
+            )
+    except WriteConflict:
+        return
+    for key in _codes(deps, command.credential_key):
+        deps.stores.credentials.give_back(key)
+
+
+def _codes(deps: Deps, credential_key: str | None) -> list[str]:
+    if not credential_key:
+        return []
+    credential = deps.stores.credentials.get(credential_key)
+    return [credential_key, *filter(None, [credential.sibling if credential else None])]
+
+
+def waiting_files(deps: Deps) -> list[Request]:
+    """Dropped-off files still in a compartment, the oldest first (staff's round)."""
+    files = [r for status in WAITING_STATUSES for r in deps.stores.requests.waiting_in_lockers(status)]
+    return sorted(files, key=lambda r: (r.collect_from or "", r.dropped_at or 0))
