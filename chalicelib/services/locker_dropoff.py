@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from ..domain import online_requests
+from ..domain import dropoff, online_requests
 from ..domain.compartments import allocation_order
 from ..domain.errors import IllegalTransition, RequestChanged
 from ..domain.lifecycle import change_status
@@ -102,7 +102,14 @@ def open_for_dropoff(deps: Deps, event: LockerEvent, claimed: Credential, cmd_id
 
 
 def _droppable(record: Request) -> bool:
-    return record.status in DROPPABLE and not record.collect_from and not record.dropoff_cmd
+    """A request with intake locker (importing ``domain.dropoff`` adds its actions to the state machine), whose
+    file is not in a compartment yet and for which no compartment is being opened."""
+    return (
+        record.intake == dropoff.INTAKE
+        and record.status in DROPPABLE
+        and not record.collect_from
+        and not record.dropoff_cmd
+    )
 
 
 def _give_back(deps: Deps, claimed: Credential, cmd_id: str) -> None:
@@ -150,7 +157,7 @@ def on_dropoff_closed(deps: Deps, request: Request, contact: Contact | None, eve
 
 def _register(deps: Deps, request: Request, at: int, actor: str) -> str:
     assert request.locker_id and request.compartment
-    from .. import catalogue  # noqa: PLC0415 - only here: the locker-event Lambda does not load the catalogue
+    from .. import catalogue  # only here: the locker-event Lambda does not load the catalogue
 
     service = catalogue.get_service(request.service_id or "")
     due = online_requests.answer_due(at, online_requests.answer_days(service, deps.settings.answer_days))
