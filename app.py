@@ -38,6 +38,7 @@ from chalicelib.services.deps import Deps
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web import bodies, headers
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
+from chalicelib.web.dropoff_pages import dropoff_pages
 from chalicelib.web.online_pages import online
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, qr_svg, render, static_asset
@@ -54,6 +55,7 @@ app.register_blueprint(staff_online)
 app.register_blueprint(signin_pages)
 app.register_blueprint(citizen)
 app.register_blueprint(online)
+app.register_blueprint(dropoff_pages)  # drop-off at the locker (issue 14): the citizen's pages, /d/{token}, the round
 app.log.setLevel(logging.INFO)
 install_logging(app)
 log = logging.getLogger("eps2")

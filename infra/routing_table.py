@@ -13,6 +13,7 @@ import fnmatch
 API_PATHS: tuple[str, ...] = (
     "/api/*",
     "/r/*",
+    "/d/*",  # the drop-off code's page and its cover sheet (issue 14)
     "/status*",
     "/staff*",
     "/cereri*",

@@ -20,8 +20,10 @@ from ..domain import checklist, dropoff, online_requests
 from ..domain.errors import IllegalTransition
 from ..domain.lifecycle import change_status
 from ..domain.sms import BUCHAREST, SmsContext
+from ..stores.audit import audit_row
 from ..stores.engine import WriteConflict
 from ..stores.rows import Request
+from .audit import request_subject
 from .auth import StaffIdentity
 from .deps import Deps
 from .locker_dropoff import waiting_files
@@ -103,3 +105,18 @@ def found_empty(deps: Deps, identity: StaffIdentity, request_id: str) -> Request
     url = f"{deps.settings.public_base_url}/cereri"
     notify(deps, updated, "dropoff_empty", SmsContext(updated.registration_number, url=url))
     return updated
+
+
+def confirm_complete(deps: Deps, identity: StaffIdentity, request_id: str) -> Request:
+    """The clerk compared the collected file with the checklist and found it complete: recorded in the request's
+    history (no status change: the department goes on working it, as an online request)."""
+    record = staff_request(deps, identity, request_id)
+    if record.intake != dropoff.INTAKE or record.collect_from or record.status != online_requests.IN_REVIEW:
+        raise IllegalTransition(
+            "Se confirmă „dosar complet” doar pentru un dosar depus la dulap, scos din compartiment "
+            "și aflat în analiză.",
+            "only a dropped-off file taken out of its compartment and in review can be confirmed complete",
+        )
+    subject = request_subject(record.id)
+    deps.stores.audit.add(audit_row(subject, identity.username, "dropoff_complete", deps.now()))
+    return record

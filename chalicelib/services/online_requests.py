@@ -383,6 +383,10 @@ CITIZEN_EVENTS = {
     "deposit_confirmed",
     "collect_from_locker",
     "collect_at_counter",
+    "dropoff_code",
+    "dropoff_registered",
+    "dropoff_collected",
+    "found_empty",
 }
 
 

@@ -100,6 +100,10 @@ def online_view(deps: Deps, record: Request) -> dict[str, Any]:
             "asked": record.asked,
             "rejectionReason": record.outcome_reason,
             "answerAttachment": record.answer_attachment,
+            # drop-off at the locker: what the citizen said is in the envelope, when, and where it still is
+            "dropoffDocuments": record.dropoff_documents,
+            "droppedAt": record.dropped_at,
+            "collectFrom": record.collect_from,
         }
     )
     return view

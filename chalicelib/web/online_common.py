@@ -35,7 +35,8 @@ SESSION_COOKIE = "eps2_citizen"
 # Where a sign-in may send the citizen back to: a page of ours under /cereri, nothing else.
 _BACK = re.compile(r"/cereri(/[A-Za-z0-9_/-]*)?(\?[A-Za-z0-9_=&%.-]*)?")
 
-_KEPT = ("serviciu", "inapoi", "tip", "verificare")  # a page's own parameters (not S3's bucket, key, etag)
+# a page's own parameters (not S3's bucket, key, etag); are, plic, dulap: the drop-off's envelope
+_KEPT = ("serviciu", "inapoi", "tip", "verificare", "are", "plic", "dulap")
 STATUS_EN = {
     "draft": "draft, not sent",
     "registered": "registered",
@@ -77,6 +78,11 @@ EVENTS = {
     "deposit_confirmed": ("Documentele sunt în dulap", "The documents are in the locker"),
     "collect_from_locker": ("Ați ridicat documentele de la dulap", "You collected the documents from the locker"),
     "collect_at_counter": ("Ați ridicat documentele de la ghișeu", "You collected the documents at the counter"),
+    # drop-off at the locker (issue 14)
+    "dropoff_code": ("Ați primit un cod de depunere la dulap", "You got a locker drop-off code"),
+    "dropoff_registered": ("Dosarul depus la dulap a fost înregistrat", "The file dropped off was registered"),
+    "dropoff_collected": ("Funcționarii au preluat dosarul din dulap", "Staff collected the file from the locker"),
+    "found_empty": ("Compartimentul a fost găsit gol", "The compartment was found empty"),
 }
 DELIVERY = {
     "electronic": ("Electronic, în contul dumneavoastră de aici", "Electronically, in your account here"),

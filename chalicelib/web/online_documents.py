@@ -15,6 +15,7 @@ from typing import Any
 
 from chalice import Response
 
+from ..domain.dropoff import INTAKE as LOCKER
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.online_requests import AWAITING_DOCUMENTS
 from ..services import online_requests
@@ -64,6 +65,8 @@ def task_items(view: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 
 def _editable(visit: Visit, request_id: str) -> Any:
     record = online_requests.own_request(visit.deps, visit.citizen, request_id)
+    if record.intake == LOCKER:
+        return None  # a file dropped off at the locker has a checklist, not attachments (dropoff_pages.py)
     return record if record.status in online_requests.EDITABLE else None
 
 

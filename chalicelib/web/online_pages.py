@@ -16,12 +16,14 @@ from typing import Any
 from chalice import Response
 
 from .. import catalogue
+from ..domain.dropoff import INTAKE as LOCKER
 from ..domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from ..domain.online_requests import DRAFT, TRANSITIONS
 from ..services import online_requests, receipt
 from ..services.citizen_access import check_citizen, end_citizen_session
 from ..wiring import get_deps
 from . import online_documents, online_signin  # noqa: F401  (their routes are on this blueprint)
+from .dropoff_common import live_code_until
 from .online_common import (
     DELIVERY,
     EVENTS,
@@ -153,6 +155,13 @@ def _draft_step(visit: Visit, request_id: str, n: str) -> tuple[Any, dict[str, A
     return record, service, steps, int(n)
 
 
+def _service_start(record: Any) -> str:
+    """The service's start page: the online request's, or the drop-off's for a file left at the locker."""
+    if record.intake == LOCKER:
+        return f"{ROOT}/dulap?serviciu={record.service_id}"
+    return f"{ROOT}/nou?serviciu={record.service_id}"
+
+
 def _current(record: Any, step: dict[str, Any]) -> Any:
     if step["id"] == DELIVERY_STEP:
         return record.delivery
@@ -166,7 +175,7 @@ def _question_page(
     if step["type"] == "yesno" and isinstance(value, bool):
         value = "da" if value else "nu"
     parts = value.split("-") if step["type"] == "date" and isinstance(value, str) and value.count("-") == 2 else []
-    back = f"{ROOT}/{record.id}/intrebari/{n - 1}" if n > 1 else f"{ROOT}/nou?serviciu={record.service_id}"
+    back = f"{ROOT}/{record.id}/intrebari/{n - 1}" if n > 1 else _service_start(record)
     query = dict(online.current_request.query_params or {})
     return page(
         "online/question.html",
@@ -240,6 +249,8 @@ def answer(visit: Visit, request_id: str, n: str) -> Response:
         if step["type"] == "date":
             value = "-".join(visit.form.get(k, "") for k in ("an", "luna", "zi"))
         return _question_page(visit, record, steps, number, value, error)
+    if record.intake == LOCKER and number == len(steps):
+        return redirect(f"{ROOT}/{request_id}/dulap/documente/1")  # the checklist, as the answers decide it
     if dict(online.current_request.query_params or {}).get("verificare"):
         return redirect(f"{ROOT}/{request_id}/verificare")
     if number < len(steps):
@@ -271,7 +282,7 @@ def _check_page(visit: Visit, record: Any, error: DomainError | None = None) -> 
 @signed_in()
 def check_answers(visit: Visit, request_id: str) -> Response:
     record = online_requests.own_request(visit.deps, visit.citizen, request_id)
-    if record.status not in online_requests.EDITABLE:
+    if record.status not in online_requests.EDITABLE or record.intake == LOCKER:
         return redirect(f"{ROOT}/{request_id}")
     return _check_page(visit, record)
 
@@ -281,6 +292,8 @@ def check_answers(visit: Visit, request_id: str) -> Response:
 def send(visit: Visit, request_id: str) -> Response:
     """Register the draft (or send back what the office asked for); a refusal names the file or document."""
     record = online_requests.own_request(visit.deps, visit.citizen, request_id)
+    if record.intake == LOCKER:
+        return redirect(f"{ROOT}/{request_id}")  # a drop-off is registered by the locker's door, not sent
     try:
         if visit.form.get("declaratie") != "da":
             raise InvalidInput(
@@ -321,6 +334,7 @@ def request_page(visit: Visit, request_id: str) -> Response:
         events=list(reversed(events)),
         due=_due(record.answer_due),
         can_withdraw=record.status in WITHDRAWABLE,
+        dropoff_until=live_code_until(visit.deps, record),
         resent=bool(dict(online.current_request.query_params or {}).get("trimisa")),
         delivery=DELIVERY,
         csrf=visit.csrf,

@@ -112,6 +112,39 @@ TEXT: dict[str, tuple[str, str]] = {
     "forbidden": ("Nu aveți dreptul să vedeți această pagină.", "You may not see this page."),
 }
 
+# Drop-off at the locker (issue 14): the round and the checks of a collected file.
+TEXT.update(
+    {
+        "to_collect": ("De ridicat din dulapuri", "To collect from the lockers"),
+        "nothing_to_collect": ("Niciun dosar nu așteaptă în dulapuri.", "No file is waiting in the lockers."),
+        "dropped_at": ("Depus la", "Dropped off at"),
+        "hours_waiting": ("Ore de așteptare", "Hours waiting"),
+        "take_out": ("Scoate din dulap", "Take out"),
+        "door_opening": ("Ușa se deschide", "Door opening"),
+        "door_opened": ("Compartimentul s-a deschis", "The compartment opened"),
+        "door_opened_text": (
+            "Compartimentul %s (cererea %s): scoateți dosarul și închideți ușa.",
+            "Compartment %s (request %s): take the file out and close the door.",
+        ),
+        "dropoffs_waiting": ("Dosar în dulap de peste o zi lucrătoare", "File in a locker over a working day"),
+        "dropoff_check": ("Dosarul depus la dulap", "The file dropped off at the locker"),
+        "dropoff_check_hint": (
+            "Comparați dosarul cu lista: bifate sunt documentele pe care solicitantul a spus că le-a pus în plic.",
+            "Compare the file with the list: ticked are the documents the citizen said are in the envelope.",
+        ),
+        "in_envelope": ("în plic", "in the envelope"),
+        "not_in_envelope": ("nu este în plic", "not in the envelope"),
+        "still_in_locker": (
+            "Dosarul este încă în dulap (%s, compartimentul %s).",
+            "The file is still in the locker (%s, compartment %s).",
+        ),
+        "file_complete": ("Dosar complet", "File complete"),
+        "file_confirmed": ("Dosarul a fost verificat: complet.", "The file was checked: complete."),
+        "file_incomplete": ("Lipsesc documente", "Documents missing"),
+        "compartment_empty": ("Compartimentul era gol", "The compartment was empty"),
+    }
+)
+
 STATES = {
     "free": ("liber", "free"),
     "reserved": ("rezervat", "reserved"),
