@@ -15,7 +15,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib import catalogue, locker_lambda
 from chalicelib.config import load_settings, settings
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.health import check_health, read_outbox
+from chalicelib.health import check_health, read_email_outbox, read_outbox
 from chalicelib.logs import install_logging
 from chalicelib.services import (
     auth,
@@ -37,6 +37,7 @@ from chalicelib.services import (
 from chalicelib.services.deps import Deps
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web import bodies, headers
+from chalicelib.web.announcement_routes import announcement_api
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
 from chalicelib.web.dropoff_pages import dropoff_pages
 from chalicelib.web.online_pages import online
@@ -55,6 +56,7 @@ app.register_blueprint(staff_online)
 app.register_blueprint(signin_pages)
 app.register_blueprint(citizen)
 app.register_blueprint(online)
+app.register_blueprint(announcement_api)  # announcements to associations (issue 15)
 app.register_blueprint(dropoff_pages)  # drop-off at the locker (issue 14): the citizen's pages, /d/{token}, the round
 app.log.setLevel(logging.INFO)
 install_logging(app)
@@ -78,6 +80,8 @@ def outbox() -> Response:
     """Local stage only: in every other stage the route does not exist."""
     if not load_settings().is_local:
         return json_error(NotFound("Pagina nu există.", "not found"))
+    if (app.current_request.query_params or {}).get("channel") == "email":
+        return Response({"messages": read_email_outbox(get_deps())})
     return Response({"messages": read_outbox(get_deps())})
 
 

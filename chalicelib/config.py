@@ -57,7 +57,7 @@ class Settings:
     email_sender: str = "anunturi@ps2.ro"  # a verified SES identity on AWS; verified in the emulator locally
     dropoff_code_hours: int = 24  # a drop-off code opens a compartment this long after it is sent
     email_rate: int = 0  # e-mails a second to SES over all workers; 0: the stage's (14 on AWS, 50 locally)
-    announcement_workers: int = 0  # workers at once (the Lambda's maximum concurrency; 0: 2 on AWS, 1 locally)
+    announcement_workers: int = 0  # workers at once (the Lambda's maximum concurrency; 0: 2 on AWS, 4 threads locally)
     announcements_queue_url: str = ""  # set by the template; locally found by name in the emulator
     delivery_lease_seconds: int = 60  # a claim older than this, unmarked, is unconfirmed (the queue's visibility)
     extra: dict[str, str] = field(default_factory=dict)
@@ -79,7 +79,12 @@ class Settings:
     @property
     def worker_email_rate(self) -> float:
         """What one worker may send a second: the rate shared by the workers that may run at once."""
-        return self.email_per_second / (self.announcement_workers or (1 if self.is_local else 2))
+        return self.email_per_second / self.workers
+
+    @property
+    def workers(self) -> int:
+        """Announcement workers that may run at once: the Lambda's maximum concurrency, or the local threads."""
+        return self.announcement_workers or (4 if self.is_local else 2)
 
     @property
     def announcements_queue_name(self) -> str:

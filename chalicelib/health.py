@@ -55,3 +55,21 @@ def read_outbox(deps: Deps) -> list[dict[str, Any]]:
         }
         for entry in data.get("sns", {}).get("SMS", [])
     ]
+
+
+def read_email_outbox(deps: Deps) -> list[dict[str, Any]]:
+    """E-mails SES was asked to send, as the local emulator recorded them: ``{to, subject, body, time}``."""
+    endpoint = deps.settings.aws_endpoint
+    if not endpoint:
+        return []
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_eps2/email.json", timeout=30) as response:
+            data = dict(json.load(response))
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+        return []  # plain moto, without the project's wrapper
+    return [
+        {"to": m["to"], "subject": m["subject"], "body": m["body"], "time": m.get("time")}
+        for m in data.get("email", [])
+    ]

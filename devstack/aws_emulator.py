@@ -41,6 +41,45 @@ def sent_sms() -> list[dict[str, str]]:
     return messages
 
 
+EMAIL_PATH = "/_eps2/email.json"
+
+
+def sent_email() -> list[dict[str, object]]:
+    """Every e-mail SES was asked to send (SendEmail), in order, with the time it was taken."""
+    from moto.ses.models import Message, ses_backends
+
+    messages: list[dict[str, object]] = []
+    for account in list(ses_backends):
+        for region in list(ses_backends[account]):
+            for message in ses_backends[account][region].sent_messages:
+                if not isinstance(message, Message):
+                    continue
+                for to in message.destinations.get("ToAddresses", []):
+                    messages.append(
+                        {
+                            "to": to,
+                            "subject": message.subject,
+                            "body": message.body,
+                            "time": getattr(message, "eps2_time", None),
+                            "messageId": message.id,
+                        }
+                    )
+    return messages
+
+
+def stamp_email_times() -> None:
+    """moto keeps no send time: record it on each message as SES takes it."""
+    from moto.ses import models as ses_models
+
+    original = ses_models.Message.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.eps2_time = int(time.time() * 1000)
+
+    ses_models.Message.__init__ = init  # type: ignore[method-assign]
+
+
 class SerialisedApp:
     """Also answers SMS_PATH: the SNS outbox without moto's full data dump, whose cost grows with every table."""
 
@@ -54,6 +93,9 @@ class SerialisedApp:
             if environ.get("PATH_INFO") == SMS_PATH:
                 start_response("200 OK", [("Content-Type", "application/json")])
                 return [json.dumps({"sns": {"SMS": sent_sms()}}).encode()]
+            if environ.get("PATH_INFO") == EMAIL_PATH:
+                start_response("200 OK", [("Content-Type", "application/json")])
+                return [json.dumps({"email": sent_email()}).encode()]
             self._changed = True  # DynamoDB reads are POSTs too: any request may have changed something
             return list(self._app(environ, start_response))
 
@@ -144,6 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     cheap_transactions()
+    stamp_email_times()
     app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
     if args.state_file:
         restored = aws_state.restore(args.state_file)

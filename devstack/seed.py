@@ -13,6 +13,7 @@ from chalicelib.config import Settings
 from chalicelib.storage import models
 from chalicelib.storage.models import LockerItem, StaffRecord
 from chalicelib.wiring import aws_client
+from devstack.announcement_worker import provision as provision_announcements
 
 DEMO_LOCKER = "ps2-hq-01"
 DEMO_STAFF = (
@@ -61,6 +62,7 @@ def seed(settings: Settings) -> None:
     models.bind(settings)
     models.create_tables()
     create_bucket(settings)
+    provision_announcements(settings)  # the announcements' queue and SES sender (issue 15)
     for username, password, roles, name in DEMO_STAFF:
         try:
             StaffRecord(username=username, password_hash=hash_password(password), roles=roles, display_name=name).save(

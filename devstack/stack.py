@@ -78,6 +78,7 @@ class LocalStack:
     topic_prefix: str = field(
         default_factory=lambda: stage_environment("local").get("EPS2_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
     )
+    email_rate: int | None = None  # e-mails a second to the emulator's SES (the local stage's 50 when None)
     logs: dict[str, Path] = field(default_factory=dict)
     _procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
@@ -128,6 +129,8 @@ class LocalStack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if self.email_rate:
+            env["EPS2_EMAIL_RATE"] = str(self.email_rate)
         return env
 
     def _spawn(self, name: str, args: list[str], port: int | None = None) -> subprocess.Popen[bytes]:
@@ -243,6 +246,10 @@ class LocalStack:
     def start_bridge(self) -> None:
         self._spawn("bridge", [PYTHON, "-m", "devstack.bridge", str(self.job_interval_s)])
 
+    def start_worker(self) -> None:
+        """The announcements' worker: the emulator's SQS queue to the same handler as the Lambda (issue 15)."""
+        self._spawn("worker", [PYTHON, "-m", "devstack.announcement_worker"])
+
     def start_simulator(self, locker_id: str, ui_port: int | None = None) -> None:
         args = [
             PYTHON,
@@ -276,6 +283,7 @@ class LocalStack:
         self.start_api()
         self.start_origin()
         self.start_bridge()
+        self.start_worker()
         if with_simulator:
             self.start_simulator(with_simulator, simulator_ui_port)
 

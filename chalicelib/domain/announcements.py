@@ -61,13 +61,14 @@ class Audience:
     min_apartments: int = 0
 
     def as_json(self) -> dict[str, Any]:
+        """As recorded with the announcement: a CUI list by its length (the recipients are kept apart)."""
         if self.all:
             return {"all": True}
         out: dict[str, Any] = {}
         if self.streets:
             out["streets"] = list(self.streets)
         if self.cuis:
-            out["cuis"] = list(self.cuis)
+            out["cuisCount"] = len(self.cuis)
         if self.lifts:
             out["lifts"] = True
         if self.min_apartments:
@@ -203,9 +204,9 @@ def resolve(audience: Audience, buildings: Iterable[Building]) -> list[str]:
     return sorted(cui for cui, b in known.items() if audience.matches(b))
 
 
-def slices(recipients: int) -> list[tuple[int, int]]:
-    """[start, end) of each expand message's part of the recipient list."""
-    return [(start, min(start + SLICE, recipients)) for start in range(0, recipients, SLICE)]
+def slices(cuis: list[str]) -> list[list[str]]:
+    """The recipients in parts of SLICE: one expand message each."""
+    return [cuis[start : start + SLICE] for start in range(0, len(cuis), SLICE)]
 
 
 def email_text(body: str, link: str) -> str:

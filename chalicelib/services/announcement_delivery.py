@@ -28,7 +28,7 @@ from typing import Any
 from ..domain import announcements as rules
 from ..ports import PermanentEmailError, PermanentSmsError, RetryableEmailError, RetryableSmsError
 from ..stores.engine import WriteConflict
-from ..stores.rows import AnnouncementRow, AssociationRow
+from ..stores.rows import AnnouncementRow, AssociationRow, DeliveryRow
 from .deps import Deps
 
 log = logging.getLogger(__name__)
@@ -69,21 +69,34 @@ def pacer_for(deps: Deps) -> Pacer:
 def handle_message(deps: Deps, message: dict[str, Any], pacer: Pacer | None = None) -> int:
     """One queue message; returns the sends it made. An exception leaves the message to the queue's retry."""
     kind = message.get("kind")
-    announcement = deps.stores.announcements.get(str(message.get("id")))
+    announcement = _announcement(deps, str(message.get("id")))
     if announcement is None:
         log.error("queue message for an unknown announcement dropped")
         return 0
     if kind == "expand":
-        return expand(deps, announcement, int(message["start"]), int(message["end"]))
+        return expand(deps, announcement, int(message["part"]))
     if kind == "send":
         return deliver(deps, announcement, [str(c) for c in message["cuis"]], pacer or pacer_for(deps))
     log.error("queue message of unknown kind %r dropped", kind)
     return 0
 
 
-def expand(deps: Deps, announcement: AnnouncementRow, start: int, end: int) -> int:
-    """A slice of the recipients as send messages of BATCH associations each."""
-    cuis = announcement.cuis[start:end]
+_cache: dict[str, AnnouncementRow] = {}
+
+
+def _announcement(deps: Deps, announcement_id: str) -> AnnouncementRow | None:
+    """Its title, body and channels never change once released: read once per process."""
+    row = _cache.get(announcement_id) or deps.stores.announcements.get(announcement_id)
+    if row is not None and row.status == rules.RELEASED:
+        if len(_cache) > 50:
+            _cache.clear()
+        _cache[announcement_id] = row
+    return row
+
+
+def expand(deps: Deps, announcement: AnnouncementRow, part: int) -> int:
+    """A part of the recipients as send messages of BATCH associations each."""
+    cuis = deps.stores.announcements.part(announcement.id, part)
     deps.queue.send_batch(
         [
             {"kind": "send", "id": announcement.id, "cuis": cuis[i : i + rules.BATCH]}
@@ -108,33 +121,17 @@ def _outcome(outcomes: dict[str, str | None]) -> str:
 def deliver_one(
     deps: Deps, announcement: AnnouncementRow, cui: str, association: AssociationRow | None, pacer: Pacer
 ) -> int:
-    """Every channel of one recipient not done yet; returns the sends made (0 or more)."""
+    """Every channel of one recipient not done yet; returns the sends made (0 or more). The claim comes
+    first (three requests a recipient: claim, send, mark); the delivery is read only when a claim fails."""
     store = deps.stores.announcements
-    row = store.delivery(announcement.id, cui)
-    if row is not None and row.finished_at is not None:
-        return 0
     channels = [c for c in rules.SENT_CHANNELS if c in announcement.channels]
     if not channels:  # portal only: the inbox is the delivery
         _finish(deps, announcement, cui, None, "", final=rules.SENT)
         return 0
-    outcomes: dict[str, str | None] = {c: getattr(row, c) if row else None for c in channels}
+    outcomes: dict[str, str | None] = dict.fromkeys(channels)
     sends = 0
     for index, channel in enumerate(channels):
         final_needed = index == len(channels) - 1
-        state = outcomes[channel]
-        if state in (rules.SENT, rules.FAILED, rules.UNCONFIRMED):
-            continue
-        now = deps.now()
-        lease_ms = deps.settings.delivery_lease_seconds * 1000
-        if state == rules.SENDING:
-            claimed_at = getattr(row, f"{channel}_at") or 0
-            if claimed_at > now - lease_ms:
-                return sends  # another worker holds this recipient right now and will finish it
-            outcomes[channel] = rules.UNCONFIRMED
-            final = _outcome(outcomes) if final_needed else None
-            _finish(deps, announcement, cui, channel, rules.UNCONFIRMED, final=final, stale_before=now - lease_ms)
-            log.warning("announcement %s: a %s claim was never marked: unconfirmed", announcement.id, channel)
-            continue
         address = _address(association, channel)
         if channel == "email" and address:
             pacer.wait()
@@ -142,13 +139,41 @@ def deliver_one(
         try:
             store.claim(announcement.id, cui, channel, claimed_at, announcement.send_at)
         except WriteConflict:
-            return sends  # claimed meanwhile by another delivery of the same message
+            row = store.delivery(announcement.id, cui)
+            if row is None or row.finished_at is not None:
+                return sends
+            outcomes[channel] = getattr(row, channel)
+            if outcomes[channel] == rules.SENDING and not _settle_stale(
+                deps, announcement, cui, channel, row, outcomes, final_needed
+            ):
+                return sends  # another worker holds this recipient right now and will finish it
+            continue
         outcome, provider_id, error = _send(deps, announcement, channel, address, cui, claimed_at)
         sends += 1 if outcome == rules.SENT else 0
         outcomes[channel] = outcome
         final = _outcome(outcomes) if final_needed else None
         _finish(deps, announcement, cui, channel, outcome, final=final, provider_id=provider_id, error=error)
     return sends
+
+
+def _settle_stale(
+    deps: Deps,
+    announcement: AnnouncementRow,
+    cui: str,
+    channel: str,
+    row: DeliveryRow,
+    outcomes: dict[str, str | None],
+    final_needed: bool,
+) -> bool:
+    """A claim never marked: ``unconfirmed`` once older than the lease (True); False while it may be live."""
+    lease_before = deps.now() - deps.settings.delivery_lease_seconds * 1000
+    if (getattr(row, f"{channel}_at") or 0) > lease_before:
+        return False
+    outcomes[channel] = rules.UNCONFIRMED
+    final = _outcome(outcomes) if final_needed else None
+    _finish(deps, announcement, cui, channel, rules.UNCONFIRMED, final=final, stale_before=lease_before)
+    log.warning("announcement %s: a %s claim was never marked: unconfirmed", announcement.id, channel)
+    return True
 
 
 def _address(association: AssociationRow | None, channel: str) -> str | None:

@@ -62,9 +62,8 @@ def create_announcement(
         created_by=actor,
         origin=origin,
         recipients=len(cuis),
-        cuis=cuis,
     )
-    deps.stores.announcements.create(row)
+    deps.stores.announcements.create(row, rules.slices(cuis))
     if send_at is None:
         release(deps, row)
     return row
@@ -72,7 +71,7 @@ def create_announcement(
 
 def release(deps: Deps, row: AnnouncementRow) -> None:
     """Enqueue the expand messages, then mark it released (a conflict: another run released it meanwhile)."""
-    messages = [{"kind": "expand", "id": row.id, "start": a, "end": b} for a, b in rules.slices(row.recipients)]
+    messages = [{"kind": "expand", "id": row.id, "part": index} for index in range(row.parts)]
     deps.queue.send_batch(messages)
     try:
         deps.stores.announcements.release(row.id, deps.now())

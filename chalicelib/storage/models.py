@@ -385,13 +385,24 @@ class AnnouncementRecord(_Base):
     released_at = NumberAttribute(null=True)
     origin = UnicodeAttribute(null=True)
     recipients = NumberAttribute(default=0)
-    cuis: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
+    parts = NumberAttribute(default=0)
     sent = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
     unconfirmed = NumberAttribute(default=0)
     read = NumberAttribute(default=0)
     by_status_send = AnnouncementSendIndex()
     by_list = AnnouncementListIndex()
+
+
+class AnnouncementPartRecord(_Base):
+    """A slice of an announcement's recipients by CUI, apart from the announcement so its counts stay small."""
+
+    class Meta(_Base.Meta):
+        table_name = "announcement-parts"
+
+    announcement_id = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)
+    cuis: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class DeliveryInboxIndex(GlobalSecondaryIndex["DeliveryRecord"]):
@@ -597,6 +608,7 @@ class AssociationAccountRecord(_Base):
 ALL_MODELS: tuple[type[_Base], ...] = (
     RequestRecord,
     AnnouncementRecord,
+    AnnouncementPartRecord,
     DeliveryRecord,
     AttachmentRecord,
     ContactRecord,

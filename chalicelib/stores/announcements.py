@@ -15,21 +15,39 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .engine import ABSENT, Engine, WriteConflict, le
-from .rows import AnnouncementRow, DeliveryRow
+from .rows import AnnouncementPart, AnnouncementRow, DeliveryRow
 
 KIND = "announcement"
+
+
+def part_key(index: int) -> str:
+    return f"{index:04d}"
 
 
 class AnnouncementStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.table = engine.table(AnnouncementRow)
+        self.parts = engine.table(AnnouncementPart)
         self.deliveries = engine.table(DeliveryRow)
 
     # announcements
-    def create(self, row: AnnouncementRow) -> None:
-        """A new announcement; WriteConflict when its id exists (a reminder written once per period)."""
-        self.table.put(row, expect={"id": ABSENT})
+    def create(self, row: AnnouncementRow, slices: list[list[str]]) -> None:
+        """A new announcement and its recipients in ``slices`` (parts ``0``, ``1``, …), in one transaction;
+        WriteConflict when its id exists (a reminder is written once per period)."""
+        row.parts = len(slices)
+        with self.engine.transaction() as tx:
+            self.table.put(row, expect={"id": ABSENT}, tx=tx)
+            for index, cuis in enumerate(slices):
+                self.parts.put(AnnouncementPart(row.id, part_key(index), cuis), tx=tx)
+
+    def part(self, announcement_id: str, index: int) -> list[str]:
+        """The CUIs of one slice of the recipients."""
+        found = self.parts.get((announcement_id, part_key(index)))
+        return list(found.cuis) if found is not None else []
+
+    def recipients(self, announcement_id: str) -> list[str]:
+        return [cui for part in self.parts.query(announcement_id) for cui in part.cuis]
 
     def get(self, announcement_id: str) -> AnnouncementRow | None:
         return self.table.get(announcement_id)

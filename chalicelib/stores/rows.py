@@ -243,9 +243,9 @@ class NotificationRow:
 
 @dataclass
 class AnnouncementRow:
-    """An announcement to associations (issue 15). ``cuis`` is its audience as resolved when it was written
-    (about 27 KB for all 2,700); ``sent``, ``failed``, ``unconfirmed`` and ``read`` count deliveries, each
-    added once, in the transaction that finishes (or reads) a delivery."""
+    """An announcement to associations (issue 15); its audience, resolved when it was written, is kept apart
+    (``AnnouncementPart``) so this item stays small: ``sent``, ``failed``, ``unconfirmed`` and ``read`` count
+    deliveries, each added once, in the transaction that finishes (or reads) a delivery."""
 
     TABLE: ClassVar[TableSpec] = TableSpec(
         "announcements",
@@ -265,11 +265,21 @@ class AnnouncementRow:
     released_at: int | None = None
     origin: str | None = None  # None: written by staff; "reminder": a filing deadline's reminder
     recipients: int = 0
-    cuis: list[str] = field(default_factory=list)
+    parts: int = 0
     sent: int = 0
     failed: int = 0
     unconfirmed: int = 0
     read: int = 0
+
+
+@dataclass
+class AnnouncementPart:
+    """One slice of an announcement's recipients (at most ``SLICE`` CUIs, ~6 KB): what one expand message reads."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec("announcement-parts", "announcement_id", "part")
+    announcement_id: str
+    part: str
+    cuis: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -411,6 +421,7 @@ class AssociationAccount:
 ALL_ROWS: tuple[type, ...] = (
     Request,
     AnnouncementRow,
+    AnnouncementPart,
     DeliveryRow,
     Attachment,
     Contact,

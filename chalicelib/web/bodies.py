@@ -125,3 +125,19 @@ ANSWER = Body(
     Field("attachmentId", str, max_length=64, description="answered: the uploaded answer PDF"),
     Field("reason", str, max_length=1000, description="rejected: why"),
 )
+
+# Announcements to associations (issue 15)
+ANNOUNCEMENT = Body(
+    Field("title", str, required=True, min_length=1, max_length=150, description="One line; the e-mail's subject"),
+    Field("body", str, required=True, min_length=1, max_length=10_000, description="Plain text"),
+    Field(
+        "audience",
+        dict,
+        required=True,
+        description='{"all": true} alone, or any of {"streets": [...]}, {"cuis": [...]}, {"lifts": true} '
+        '(at least one lift), {"minApartments": N}: filters given together combine with AND',
+    ),
+    Field("channels", list, required=True, description='A non-empty subset of "email", "sms", "portal"'),
+    Field("sendAt", str, description="ISO 8601 (Bucharest time without an offset); left out: now"),
+    max_bytes=96 * 1024,
+)

@@ -427,6 +427,72 @@ def online_paths() -> dict[str, Any]:
     }
 
 
+COUNT = {"type": "integer", "minimum": 0}
+ANNOUNCEMENT = _obj(
+    ["id", "title", "recipients", "counts"],
+    id={"type": "string"},
+    title={"type": "string"},
+    recipients={"type": "integer", "description": "Associations the audience reached when it was written"},
+    counts=_obj(
+        ["queued", "sent", "failed", "read"],
+        queued=COUNT,
+        sent=COUNT,
+        failed=COUNT,
+        unconfirmed={**COUNT, "description": "The worker stopped between the send and its record"},
+        read=COUNT,
+    ),
+    status={"type": "string", "enum": ["scheduled", "released"]},
+    channels={"type": "array", "items": {"type": "string"}},
+    audience={"type": "object"},
+    sendAt={"type": "string", "description": "ISO 8601, Bucharest"},
+    createdAt={"type": "string"},
+)
+INBOX_ENTRY = _obj(
+    ["id", "title", "body", "sentAt", "read"],
+    id={"type": "string"},
+    title={"type": "string"},
+    body={"type": "string"},
+    sentAt={"type": "string"},
+    read={"type": "boolean"},
+)
+
+
+def announcement_paths() -> dict[str, Any]:
+    """Announcements to associations (issue 15): staff write and follow them, administrators read them."""
+    aid = _path("announcement_id")
+    return {
+        "/api/announcements": {
+            "post": _op(
+                "Write an announcement: recorded and queued (or scheduled); the worker sends",
+                (202, _obj(["id", "recipients"], id={"type": "string"}, recipients={"type": "integer"})),
+                STAFF,
+                bodies.ANNOUNCEMENT,
+            ),
+            "get": _op(
+                "The newest announcements with their counts",
+                (200, _obj(["announcements"], announcements={"type": "array", "items": ANNOUNCEMENT})),
+                STAFF,
+            ),
+        },
+        "/api/announcements/{announcement_id}": {
+            "get": _op("An announcement and its delivery counts", (200, ANNOUNCEMENT), (*STAFF, 404), params=[aid])
+        },
+        "/api/association/inbox": {
+            "get": _op(
+                "Announcements that reached the signed-in administrator's associations, newest first",
+                (200, _obj(["announcements"], announcements={"type": "array", "items": INBOX_ENTRY})),
+                STAFF,
+            )
+        },
+        "/api/association/inbox/{announcement_id}/read": {
+            "post": {
+                **_op("Mark read (once per association)", (204, {}), (*STAFF, 404), bodies.EMPTY, [aid]),
+                "responses": {"204": {"description": "Read"}, **_errors(*STAFF, 404)},
+            }
+        },
+    }
+
+
 def openapi_document(server: str = "/") -> dict[str, Any]:
     rid, lid, cid = _path("request_id"), _path("locker_id"), _path("compartment")
     request_action = _op("Change the request's status", (200, REQUEST), (*STAFF, 404, 409), bodies.EMPTY, [rid])
@@ -434,6 +500,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         "/api/health": {"get": _op("Dependencies' state", (200, {"type": "object"}), (503,), secured=False)},
         **auth_paths(),
         **online_paths(),
+        **announcement_paths(),
         "/api/lockers": {
             "get": _op("Lockers", (200, _obj(["lockers"], lockers={"type": "array", "items": LOCKER})), STAFF),
             "post": _op(

@@ -72,8 +72,9 @@ class Field:
 class Body:
     """A JSON object with exactly these fields, in the order their errors are reported."""
 
-    def __init__(self, *fields: Field) -> None:
+    def __init__(self, *fields: Field, max_bytes: int = MAX_BODY) -> None:
         self.fields = fields
+        self.max_bytes = max_bytes  # an announcement's text and CUI list may need more than the default
 
     @property
     def required(self) -> bool:
@@ -84,8 +85,8 @@ class Body:
         """The JSON object in ``raw`` once it fits this description; InvalidInput (400) names what does not."""
         if not raw:
             raw = b"{}"
-        if len(raw) > MAX_BODY:
-            raise InvalidInput("Cererea este prea mare.", f"body larger than {MAX_BODY} bytes")
+        if len(raw) > self.max_bytes:
+            raise InvalidInput("Cererea este prea mare.", f"body larger than {self.max_bytes} bytes")
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to be data

@@ -27,20 +27,21 @@ def an_announcement(stores: Stores, **fields: object) -> AnnouncementRow:
         "created_at": NOW,
         "created_by": "clerk",
         "recipients": 2,
-        "cuis": ["13", "24"],
         **fields,
     }
+    cuis = list(values.pop("cuis", ["13", "24"]))  # type: ignore[call-overload]
     row = AnnouncementRow(**values)  # type: ignore[arg-type]
-    stores.announcements.create(row)
+    stores.announcements.create(row, [cuis[:1], cuis[1:]] if len(cuis) > 1 else [cuis])
     return row
 
 
 def test_an_announcement_is_written_once_with_its_audience(stores: Stores):
     row = an_announcement(stores)
     with pytest.raises(WriteConflict):
-        stores.announcements.create(row)
+        stores.announcements.create(row, [["99"]])
     again = stores.announcements.get(row.id)
-    assert again is not None and again.cuis == ["13", "24"] and again.audience == {"all": True}
+    assert again is not None and again.parts == 2 and again.audience == {"all": True}
+    assert stores.announcements.part(row.id, 1) == ["24"] and stores.announcements.recipients(row.id) == ["13", "24"]
 
 
 def test_a_channel_is_claimed_once_and_the_delivery_counted_once(stores: Stores):

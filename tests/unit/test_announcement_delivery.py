@@ -67,7 +67,7 @@ def test_writing_an_announcement_only_enqueues_a_few_messages(deps):
     row = announcements.create_announcement(deps, "clerk", an_announcement())
     assert row.recipients == 95
     assert deps.email.sent == []  # type: ignore[attr-defined]
-    assert list(deps.queue.messages) == [{"kind": "expand", "id": row.id, "start": 0, "end": 95}]  # type: ignore[attr-defined]
+    assert list(deps.queue.messages) == [{"kind": "expand", "id": row.id, "part": 0}]  # type: ignore[attr-defined]
 
 
 def test_every_association_gets_exactly_one_email_with_the_title_as_subject(deps):
@@ -113,7 +113,7 @@ def test_a_crash_between_ses_accepting_and_the_mark_is_recorded_unconfirmed_and_
     deps.email.on_send = None  # type: ignore[attr-defined]
     run_worker(deps)  # redelivered before the lease ends: the held recipient is left alone
     restart_after_crash(deps)
-    deps.queue.send_batch([{"kind": "expand", "id": row.id, "start": 0, "end": 95}])  # type: ignore[attr-defined]
+    deps.queue.send_batch([{"kind": "expand", "id": row.id, "part": 0}])  # type: ignore[attr-defined]
     run_worker(deps)
     assert max(sent_to(deps).values()) == 1 and len(sent_to(deps)) == 95
     counts = announcements.announcement_view(deps, row.id)["counts"]
