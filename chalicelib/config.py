@@ -39,6 +39,8 @@ class Settings:
     staff_directory: str = "local"
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
+    site_bucket: str = ""  # the static site's bucket: the associations' directory is published into it (AWS)
+    site_dir: str = ""  # the local origin's site folder: the same, on the local stage
     dead_letter_url: str = ""  # set by the template on the dead-letter forwarder
     session_minutes: int = 480
     session_idle_minutes: int = 30  # a staff session unused this long ends, whatever its absolute lifetime
@@ -124,6 +126,8 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "staff_directory": ("EPS2_STAFF_DIRECTORY", str),
     "cognito_user_pool_id": ("EPS2_COGNITO_USER_POOL_ID", str),
     "cognito_client_id": ("EPS2_COGNITO_CLIENT_ID", str),
+    "site_bucket": ("EPS2_SITE_BUCKET", str),
+    "site_dir": ("EPS2_SITE_DIR", str),
     "dead_letter_url": ("EPS2_DEAD_LETTER_URL", str),
     "session_minutes": ("EPS2_SESSION_MINUTES", int),
     "session_idle_minutes": ("EPS2_SESSION_IDLE_MINUTES", int),

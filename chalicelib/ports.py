@@ -210,3 +210,11 @@ class WorkQueue(Protocol):
     def send_batch(self, messages: list[dict[str, Any]]) -> None:
         """Enqueue ``messages`` (any number: sent ten at a time); raises when one could not be enqueued."""
         ...
+
+
+# The public directory of homeowners' associations (issue 15): pages the app publishes into the static site.
+class SitePublisher(Protocol):
+    def publish(self, files: dict[str, tuple[bytes, str]]) -> None:
+        """Write ``path -> (content, content type)`` into the static site (paths relative to its root, as
+        ``asociatii/index.html``); each file is replaced whole, never seen half-written."""
+        ...

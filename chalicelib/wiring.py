@@ -15,11 +15,12 @@ from .adapters.iot_publisher import IotDataCommandPublisher
 from .adapters.s3_files import S3Files
 from .adapters.ses_email import SesEmail
 from .adapters.signer import Ed25519Signer
+from .adapters.site_publishers import FolderSitePublisher, S3SitePublisher
 from .adapters.sns_sms import SnsSms
 from .adapters.sqs_queue import SqsQueue
 from .adapters.staff_directory import StoreStaffDirectory
 from .config import Settings, settings
-from .ports import Clock, CommandPublisher, StaffDirectory, SystemClock
+from .ports import Clock, CommandPublisher, SitePublisher, StaffDirectory, SystemClock
 from .services.deps import Deps
 from .storage import models
 from .storage.dynamo_tables import DynamoEngine
@@ -82,6 +83,15 @@ def _staff(cfg: Settings, stores: Stores, clock: Clock) -> StaffDirectory:
     if cfg.staff_directory == "cognito":
         return CognitoStaffDirectory(aws_client("cognito-idp", cfg), cfg.cognito_user_pool_id, cfg.cognito_client_id)
     return StoreStaffDirectory(stores.access, clock)
+
+
+def _site(cfg: Settings) -> SitePublisher | None:
+    """Where the associations' directory is published: the site bucket on AWS, the origin's folder locally."""
+    if cfg.site_bucket:
+        return S3SitePublisher(lambda: aws_client("s3", cfg), cfg.site_bucket)
+    if cfg.site_dir:
+        return FolderSitePublisher(cfg.site_dir)
+    return None
 
 
 def build_deps(cfg: Settings) -> Deps:

@@ -39,7 +39,7 @@ def main() -> int:
         return 2
     # The secrets live with the data: tokens, PIN hashes and signed QR codes in it were made with them.
     secrets = load_or_create(data / "secrets.json")
-    stack = LocalStack(http_port, mqtt_port, aws_port, state_dir=data, secrets=secrets)
+    stack = LocalStack(http_port, mqtt_port, aws_port, state_dir=data, secrets=secrets, demo_associations=2700)
     stopping = threading.Event()
 
     def stop(*_: object) -> None:
@@ -63,6 +63,7 @@ def main() -> int:
             f"  AWS emulator (moto): {stack.aws_endpoint}\n"
             f"  MQTT (Mosquitto):    mqtt://127.0.0.1:{mqtt_port}\n"
             "  Demo accounts:       admin / admin-local, clerk / clerk-local\n"
+            f"  Associations:        {base}/asociatii/   (2,700 synthetic; administrator asoc / asoc-local)\n"
             f"  Data (kept):         {data}   (make reset starts clean)\n"
             f"  Logs:                {stack.state_dir}/*.log\n"
             "Press Ctrl-C to stop.\n",

@@ -6,14 +6,19 @@ restart keeps what was done with the demo accounts and the demo locker.
 
 from __future__ import annotations
 
+import os
+
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.staff_directory import hash_password
 from chalicelib.config import Settings
+from chalicelib.services import associations
 from chalicelib.storage import models
 from chalicelib.storage.models import LockerItem, StaffRecord
-from chalicelib.wiring import aws_client
+from chalicelib.web.directory_pages import republish
+from chalicelib.wiring import aws_client, build_deps
 from devstack.announcement_worker import provision as provision_announcements
+from devstack.synthetic_associations import DEMO_CUIS, generate, to_csv
 
 DEMO_LOCKER = "ps2-hq-01"
 DEMO_STAFF = (
@@ -21,6 +26,8 @@ DEMO_STAFF = (
     ("clerk", "clerk-local", ["clerk"], "Funcționar registratură"),
     # a department's staff: its online requests only (the registry's clerks belong to every department)
     ("urbanism", "urbanism-local", ["department", "dept:ps2-urbanism"], "Direcția Urbanism"),
+    # an association's administrator (issue 15): not staff; manages the two demo associations
+    ("asoc", "asoc-local", ["association"], "Administrator asociație (demo)"),
 )
 
 
@@ -89,3 +96,16 @@ def seed(settings: Settings) -> None:
                 door="closed",
                 occupied=False,
             ).save()
+    seed_associations(settings, int(os.environ.get("EPS2_DEMO_ASSOCIATIONS") or 2))
+
+
+def seed_associations(settings: Settings, count: int) -> None:
+    """The first ``count`` synthetic associations (2 at every start, 2,700 for ``make run``: the same rows,
+    so a later import of the synthetic file only adds), the demo account linked to the two demo ones, and
+    the public directory published into the local site (rebuilt at every start)."""
+    deps = build_deps(settings)
+    outcome = associations.import_csv(deps, "seed", to_csv(generate(max(count, len(DEMO_CUIS)))))
+    for cui in DEMO_CUIS:
+        deps.stores.associations.link("asoc", cui, deps.now(), by="seed")
+    known = outcome.known if len(outcome.known) == len(outcome.registry) else None
+    republish(deps, None, outcome.registry, known)

@@ -74,6 +74,7 @@ class LocalStack:
     table_prefix: str = "eps2-local"
     job_interval_s: float = 60.0
     autosave_s: float = 120.0  # the emulator also saves on every shutdown
+    demo_associations: int = 2  # synthetic associations seeded (make run: the whole 2,700)
     # The local stage's, as on AWS: the bridge, the app and the simulator use the same topics.
     topic_prefix: str = field(
         default_factory=lambda: stage_environment("local").get("EPS2_TOPIC_PREFIX") or DEFAULT_TOPIC_PREFIX
@@ -122,6 +123,8 @@ class LocalStack:
                 "EPS2_TABLE_PREFIX": self.table_prefix,
                 "EPS2_TOPIC_PREFIX": self.topic_prefix,
                 "EPS2_PUBLIC_BASE_URL": self.base_url,
+                "EPS2_SITE_DIR": str(self.site_dir),  # the associations' directory is published into it
+                "EPS2_DEMO_ASSOCIATIONS": str(self.demo_associations),
                 "EPS2_SIGNING_KEY": self.secrets["signing_key"],
                 "EPS2_CODE_PEPPER": self.secrets["code_pepper"],
                 "EPS2_SESSION_SECRET": self.secrets["session_secret"],
@@ -278,8 +281,8 @@ class LocalStack:
         (self.state_dir / PID_FILE).write_text(str(os.getpid()))
         self.start_aws()
         self.start_mqtt()
-        self.seed()
         self.build_site()
+        self.seed()  # after the site: it publishes the associations' directory into it
         self.start_api()
         self.start_origin()
         self.start_bridge()

@@ -21,7 +21,7 @@ from chalicelib.services.staff_accounts import assignable_roles
 from chalicelib.storage import models
 from iot.policy import cloudformation_arns, locker_policy, policy_name
 
-from . import attachments, cdn, operations
+from . import association_site, attachments, cdn, operations
 from .iam import log_statement, role, scoped_policy
 from .stages import stage_policy, stage_settings
 
@@ -244,6 +244,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
                             if function in attachments.OBJECT_ACTIONS
                             else {}
                         ),
+                        **association_site.environment(function),
                     }
                 },
             }
@@ -254,6 +255,9 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
         files = attachments.object_statement(function)
         if files is not None:
             document["Statement"].append(files)
+        directory = association_site.publish_statement(function)
+        if directory is not None:
+            document["Statement"].append(directory)
         resources[role_name] = {
             "Properties": {"Policies": [{"PolicyName": f"{role_name}Policy", "PolicyDocument": document}]}
         }

@@ -54,6 +54,9 @@ CONTENT_TYPES = {
 FINGERPRINTED = re.compile(r"\.[0-9a-f]{10}\.[a-z0-9]+$")  # chalicelib.web.pages.static_files' names
 PAGEFIND_HASHED = (".pf_meta", ".pf_fragment", ".pf_index")  # named by their content's hash
 WORKERS = 8
+# The associations' directory (issue 15) is published into the bucket by the API whenever the registry
+# changes (chalicelib/web/directory_pages.py): not in the build, and never deleted by a deploy.
+PUBLISHED_BY_THE_API = ("asociatii/", "en/asociatii/")  # infra/association_site.PREFIXES
 
 
 class UnknownFileType(ValueError):
@@ -118,7 +121,7 @@ def deploy(s3: Any, bucket: str, site: Path) -> tuple[int, list[str]]:
         for batch in (hashed, rest):
             list(pool.map(lambda upload: _put(s3, bucket, upload), batch))
     wanted = {u.key for u in uploads}
-    stale = sorted(key for key in _keys(s3, bucket) if key not in wanted)
+    stale = sorted(key for key in _keys(s3, bucket) if key not in wanted and not key.startswith(PUBLISHED_BY_THE_API))
     for start in range(0, len(stale), 1000):
         chunk = stale[start : start + 1000]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})

@@ -17,6 +17,7 @@ API_PATHS: tuple[str, ...] = (
     "/status*",
     "/staff*",
     "/cereri*",
+    "/asociatii/atestat*",  # the public certificate check; the directory itself is published into the site
 )
 # /static/* (fingerprinted CSS and JS) is the site's: the build writes the very files the app pages link to.
 

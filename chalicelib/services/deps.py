@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..ports import Clock, CommandPublisher, CommandSigner, EmailSender, FileStore, SmsSender, StaffDirectory, WorkQueue
 from ..stores import Stores
+
+if TYPE_CHECKING:  # the associations' directory (issue 15)
+    from ..ports import SitePublisher
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Deps:
     email: EmailSender  # announcements to associations (SES)
     queue: WorkQueue  # their fan-out (SQS)
     sleep: Any = None
+    site: SitePublisher | None = None  # where the associations' public directory is published
 
     def now(self) -> int:
         return self.clock.now_ms()

@@ -19,6 +19,7 @@ from .auth import ROLES, STAFF_ROLES
 from .deps import Deps
 
 DEPARTMENT_ROLE = "department"
+ASSOCIATION_ROLE = "association"  # an association's administrator (issue 15): not staff, no other role
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # one URL path segment, as every identifier of the API
 
@@ -26,7 +27,7 @@ USERNAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # one URL path segment, as eve
 def assignable_roles() -> list[str]:
     """What an admin may give: the console roles, ``department`` and ``dept:<id>`` for each department of the
     catalogue (a department's staff see its online requests)."""
-    return [*ROLES, DEPARTMENT_ROLE, *(f"dept:{d}" for d in catalogue.department_ids())]
+    return [*ROLES, DEPARTMENT_ROLE, *(f"dept:{d}" for d in catalogue.department_ids()), ASSOCIATION_ROLE]
 
 
 def _checked_roles(roles: object) -> list[str]:
@@ -35,6 +36,11 @@ def _checked_roles(roles: object) -> list[str]:
         raise InvalidInput(
             "Rolurile sunt „clerk”, „admin”, „department” și „dept:<id>” pentru un departament din catalog.",
             f"roles: one or more of {', '.join(ROLES)}, {DEPARTMENT_ROLE}, dept:<a catalogue department id>",
+        )
+    if ASSOCIATION_ROLE in roles and len(set(roles)) > 1:
+        raise InvalidInput(
+            "Un cont de asociație nu are alte roluri: administratorii asociațiilor nu sunt personal al primăriei.",
+            "the association role goes alone: an association's administrator is not staff",
         )
     departments = [r for r in roles if r.startswith("dept:")]
     if DEPARTMENT_ROLE in roles and not departments:

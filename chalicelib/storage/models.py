@@ -552,6 +552,19 @@ class AssociationCertificateIndex(GlobalSecondaryIndex["AssociationRecord"]):
     cui = UnicodeAttribute(range_key=True)
 
 
+class AssociationRegistryIndex(GlobalSecondaryIndex["AssociationRecord"]):
+    """Keys only: every association's street, CUI, data digest and last change in ~80 bytes, so an import
+    finds what is new or changed, and the directory counts each street's associations, without reading the
+    whole registry."""
+
+    class Meta:
+        index_name = "registry"
+        projection = KeysOnlyProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    registry_key = UnicodeAttribute(range_key=True)
+
+
 class AssociationRecord(_Base):
     """A homeowners' association of the registry, by its fiscal code (issue 15)."""
 
@@ -561,6 +574,7 @@ class AssociationRecord(_Base):
     cui = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()
     directory_key = UnicodeAttribute()
+    registry_key = UnicodeAttribute()
     name = UnicodeAttribute()
     street = UnicodeAttribute()
     number = UnicodeAttribute()
@@ -579,6 +593,7 @@ class AssociationRecord(_Base):
     updated_at = NumberAttribute()
     by_directory = AssociationDirectoryIndex()
     by_certificate = AssociationCertificateIndex()
+    by_registry = AssociationRegistryIndex()
 
 
 class AssociationAccountByCuiIndex(GlobalSecondaryIndex["AssociationAccountRecord"]):

@@ -13,8 +13,10 @@ with ``WriteConflict``, and running the same import again finishes it (it is ide
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..domain.associations import directory_key, fold, street_key
@@ -23,24 +25,49 @@ from .rows import AssociationAccount, AssociationRow
 
 KIND = "association"
 CHUNK = 100  # items in one transaction (DynamoDB's limit)
-_BOOKKEEPING = {"kind", "directory_key", "created_at", "updated_at"}
+_BOOKKEEPING = {"kind", "directory_key", "registry_key", "created_at", "updated_at"}
 DATA_FIELDS = tuple(f.name for f in fields(AssociationRow) if f.name not in _BOOKKEEPING)
 
 
 @dataclass(frozen=True)
+class RegistryEntry:
+    """One association as the keys-only ``registry`` index holds it."""
+
+    street: str
+    cui: str
+    digest: str
+    updated_at: int
+
+
+@dataclass(frozen=True)
 class UpsertCounts:
+    """What an import did, and the registry as it left it (every association's entry, by CUI)."""
+
     created: int
     updated: int
     unchanged: int
+    changed_streets: frozenset[str] = frozenset()
+    registry: dict[str, RegistryEntry] = field(default_factory=dict)
+
+
+def digest(row: AssociationRow) -> str:
+    """A short hash of the association's data: equal digests, same data."""
+    data = json.dumps([getattr(row, name) for name in DATA_FIELDS], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()[:20]
+
+
+def keyed(row: AssociationRow) -> AssociationRow:
+    """``row`` with its index keys computed from its data and ``updated_at``."""
+    row.directory_key = directory_key(row.street, row.number, row.block, row.cui)
+    row.registry_key = "|".join((row.street, row.cui, digest(row), str(row.updated_at)))
+    return row
 
 
 def association_row(values: dict[str, Any], now: int, created_at: int | None = None) -> AssociationRow:
-    """The row of an association's fields (``domain.associations.association_fields``), keyed for the directory."""
+    """The row of an association's fields (``domain.associations.association_fields``), keyed for the indexes."""
     data: dict[str, Any] = {name: values.get(name) for name in DATA_FIELDS}
     data["staircases"] = list(values.get("staircases") or [])
-    row = AssociationRow(**data, created_at=created_at if created_at is not None else now, updated_at=now)
-    row.directory_key = directory_key(row.street, row.number, row.block, row.cui)
-    return row
+    return keyed(AssociationRow(**data, created_at=created_at if created_at is not None else now, updated_at=now))
 
 
 def same_data(a: AssociationRow, b: AssociationRow) -> bool:
@@ -89,32 +116,48 @@ class AssociationStore:
         """The associations whose administrator holds ``certificate`` (normalised number)."""
         return list(self.table.query(certificate, index="certificate")) if certificate else []
 
+    def registry(self) -> list[RegistryEntry]:
+        """Every association's street, CUI, data digest and last change: one small keys-only read (the
+        index is eventually consistent: a write guarded by what it says fails if it was behind)."""
+        entries = []
+        for row in self.table.query(KIND, index="registry"):
+            street, cui, data_digest, updated_at = row.registry_key.rsplit("|", 3)
+            entries.append(RegistryEntry(street, cui, data_digest, int(updated_at)))
+        return entries
+
     def upsert_many(self, rows: list[AssociationRow], now: int) -> UpsertCounts:
-        """Create or update associations by CUI (one row per CUI): a row equal to the stored one is left
-        alone; created and updated rows are written guarded, ``CHUNK`` to a transaction (see the module)."""
-        existing = {row.cui: row for row in self.table.get_many([row.cui for row in rows])}
-        writes: list[tuple[AssociationRow, dict[str, Any]]] = []
-        created = updated = unchanged = 0
+        """Create or update associations by CUI (one row per CUI): a row whose data digest equals the stored
+        one is left alone; created and updated rows are written guarded, ``CHUNK`` to a transaction (see the
+        module). An update keeps the association's ``created_at``."""
+        known = {entry.cui: entry for entry in self.registry()}
+        writes: list[tuple[AssociationRow, RegistryEntry | None]] = []
+        unchanged = 0
         for row in rows:
-            old = existing.get(row.cui)
-            if old is None:
-                writes.append((replace(row, created_at=now, updated_at=now), {"cui": ABSENT}))
-                created += 1
-            elif same_data(old, row):
+            old = known.get(row.cui)
+            if old is not None and old.digest == digest(row):
                 unchanged += 1
             else:
-                writes.append((replace(row, created_at=old.created_at, updated_at=now), {"updated_at": old.updated_at}))
-                updated += 1
+                writes.append((keyed(replace(row, created_at=now, updated_at=now)), old))
         for start in range(0, len(writes), CHUNK):
             with self.engine.transaction() as tx:
-                for row, expect in writes[start : start + CHUNK]:
-                    self.table.put(row, expect=expect, tx=tx)
-        return UpsertCounts(created, updated, unchanged)
+                for row, old in writes[start : start + CHUNK]:
+                    if old is None:
+                        self.table.put(row, expect={"cui": ABSENT}, tx=tx)
+                    else:
+                        changed = {name: getattr(row, name) for name in (*DATA_FIELDS, "directory_key", "registry_key")}
+                        del changed["cui"]
+                        changed.update(kind=KIND, updated_at=now)
+                        self.table.update(row.cui, set=changed, expect={"updated_at": old.updated_at}, tx=tx)
+        created = sum(1 for _, old in writes if old is None)
+        after = dict(known)
+        for row, _old in writes:
+            after[row.cui] = RegistryEntry(row.street, row.cui, digest(row), now)
+        streets = frozenset(row.street for row, _ in writes) | frozenset(old.street for _, old in writes if old)
+        return UpsertCounts(created, len(writes) - created, unchanged, streets, after)
 
     def save(self, row: AssociationRow, expected_updated_at: int, tx: Transaction | None = None) -> None:
         """Write an edited association, unless it changed since it was read (``WriteConflict``)."""
-        row.directory_key = directory_key(row.street, row.number, row.block, row.cui)
-        self.table.put(row, expect={"updated_at": expected_updated_at}, tx=tx)
+        self.table.put(keyed(row), expect={"updated_at": expected_updated_at}, tx=tx)
 
     # accounts
     def link(self, username: str, cui: str, now: int, by: str | None = None) -> bool:

@@ -382,11 +382,13 @@ class AssociationRow:
         indexes={
             "directory": Index("kind", "directory_key"),
             "certificate": Index("administrator_certificate", "cui"),
+            "registry": Index("kind", "registry_key", keys_only=True),
         },
     )
     cui: str
     kind: str = "association"
     directory_key: str = ""
+    registry_key: str = ""  # street|cui|digest of the data|updated_at: the registry in one small keys-only read
     name: str = ""
     street: str = ""
     number: str = ""

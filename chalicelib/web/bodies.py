@@ -126,6 +126,23 @@ ANSWER = Body(
     Field("reason", str, max_length=1000, description="rejected: why"),
 )
 
+# Associations' registry (issue 15): an edit names only the fields it changes; "" clears an optional one.
+_ASSOCIATION_TEXT = ("name", "street", "number", "block", "legalSince", "administratorName")
+ASSOCIATION_EDIT = Body(
+    *(Field(name, str, max_length=200) for name in _ASSOCIATION_TEXT),
+    Field("staircases", list, max_items=20, description='Staircase names, as ["A", "B"]'),
+    Field("apartments", int, description="At least 1"),
+    Field("lifts", int, description="The number of lifts, 0 or more"),
+    Field("administratorCertificate", str, max_length=40),
+    Field("administratorCertificateExpiry", str, max_length=10, description="ISO date, as 2028-12-31"),
+    Field("presidentName", str, max_length=120),
+    Field("email", str, max_length=200),
+    Field("phone", str, max_length=30, description="National (07xx xxx xxx) or E.164"),
+)
+ASSOCIATION_ACCOUNT = Body(
+    Field("username", str, required=True, pattern=f"^{USERNAME_RE.pattern}$", description="An `association` account")
+)
+
 # Announcements to associations (issue 15)
 ANNOUNCEMENT = Body(
     Field("title", str, required=True, min_length=1, max_length=150, description="One line; the e-mail's subject"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.signin import CHALLENGES
 from . import bodies
+from .association_openapi import association_paths
 from .schema import Body
 
 # Routes under /api that are not part of the contract: the outbox is the local stage's SMS inbox (404 elsewhere).
@@ -501,6 +502,7 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
         **auth_paths(),
         **online_paths(),
         **announcement_paths(),
+        **association_paths(),
         "/api/lockers": {
             "get": _op("Lockers", (200, _obj(["lockers"], lockers={"type": "array", "items": LOCKER})), STAFF),
             "post": _op(

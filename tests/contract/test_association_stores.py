@@ -133,3 +133,34 @@ def test_accounts_are_linked_to_associations_both_ways(stores: Stores) -> None:
     assert stores.associations.may_act_for(user, second) and not stores.associations.may_act_for(other, second)
     stores.associations.unlink(user, second)
     assert stores.associations.cuis_of(user) == [first]
+
+
+def test_the_registry_index_names_each_associations_street_digest_and_last_change(stores: Stores) -> None:
+    street = a_street()
+    row = an_association(street)
+    counts = stores.associations.upsert_many([row], now=100)
+    assert counts.changed_streets == {street} and counts.registry[row.cui].updated_at == 100
+    entries = {e.cui: e for e in stores.associations.registry()}
+    assert entries[row.cui] == counts.registry[row.cui] and entries[row.cui].street == street
+    stores.associations.upsert_many([replace(row, lifts=5)], now=200)
+    changed = {e.cui: e for e in stores.associations.registry()}[row.cui]
+    assert changed.updated_at == 200 and changed.digest != entries[row.cui].digest
+
+
+def test_an_import_does_not_overwrite_an_association_edited_since_the_registry_was_read(stores: Stores) -> None:
+    row = an_association(a_street())
+    stores.associations.upsert_many([row], now=100)
+    stale = stores.associations.registry
+
+    def registry_read_before_the_edit() -> list:  # type: ignore[type-arg]
+        entries = stale()
+        stored = stores.associations.get(row.cui)
+        assert stored is not None
+        stores.associations.save(replace(stored, name="Editată", updated_at=150), expected_updated_at=100)
+        return entries
+
+    stores.associations.registry = registry_read_before_the_edit  # type: ignore[method-assign]
+    with pytest.raises(WriteConflict):
+        stores.associations.upsert_many([replace(row, apartments=99)], now=200)
+    stored = stores.associations.get(row.cui)
+    assert stored is not None and stored.name == "Editată" and stored.apartments == row.apartments
