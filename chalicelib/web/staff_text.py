@@ -138,6 +138,7 @@ TEXT.update(
             "Dosarul este încă în dulap (%s, compartimentul %s).",
             "The file is still in the locker (%s, compartment %s).",
         ),
+        "check_the_file": ("Verificați dosarul cu lista", "Check the file against the list"),
         "file_complete": ("Dosar complet", "File complete"),
         "file_confirmed": ("Dosarul a fost verificat: complet.", "The file was checked: complete."),
         "file_incomplete": ("Lipsesc documente", "Documents missing"),

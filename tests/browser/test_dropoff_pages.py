@@ -253,3 +253,22 @@ def test_a_file_dropped_off_through_the_pages_and_the_simulated_locker(stack, ad
     finally:
         ui.shutdown()
         sim.agent.stop()
+
+
+def test_the_drop_off_pages_need_no_javascript_and_an_unknown_code_is_a_404(stack, browser, shot):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    answer = page.goto(f"{stack.base_url}/d/nu-exista-acest-cod")
+    assert answer is not None and answer.status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "Codul nu este valid"
+    page.goto(f"{stack.base_url}/cereri/dulap")
+    page.get_by_role("link", name="Certificat de urbanism").click()
+    assert "Începeți acum" in page.locator("main").inner_text()
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Urban planning certificate"
+    assert "Drop-off at the locker" in page.locator("main").inner_text()
+    shot(page, "dropoff-start-en-nojs")
+    assert blocked == []
+    context.close()
