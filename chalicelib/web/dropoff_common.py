@@ -94,15 +94,15 @@ def _question(item: checklist.Item, doc: dict[str, Any], lang: str, needed: bool
 
 
 def live_code_until(deps: Deps, record: Request) -> int | None:
-    """When the request's drop-off code stops working, while one sent for this file is live (not the used code
-    of an earlier envelope, after the office asked for more), else None."""
+    """When the request's drop-off code stops working, while one is live: not the used code of an earlier
+    envelope (sent before that envelope was dropped off), nor an expired one; else None."""
     if record.intake != dropoff.INTAKE or not record.dropoff_key or not record.dropoff_expires or record.collect_from:
         return None
     if record.status not in CODE_STATUSES or deps.now() >= record.dropoff_expires:
         return None
     sent_at = record.dropoff_expires - deps.settings.dropoff_code_hours * HOUR_MS
-    if record.status == AWAITING_DOCUMENTS and sent_at < int((record.asked or {}).get("at") or 0):
-        return None
+    if record.dropped_at and sent_at <= record.dropped_at:
+        return None  # the code that put the earlier envelope in
     return record.dropoff_expires
 
 
