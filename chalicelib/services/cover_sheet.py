@@ -61,7 +61,7 @@ def render_cover_sheet(shown: DropoffPage) -> bytes:
 
     def line(text: str, size: float = 11, bold: bool = False, gap: float = 1.5) -> None:
         pdf.set_font(FONT, "B" if bold else "", size)
-        pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
     line(OFFICE, 10)
@@ -77,7 +77,7 @@ def render_cover_sheet(shown: DropoffPage) -> bytes:
         f"Serviciul: {service['title']['ro']}\n\nDulapul: {where}\n\nCodul este valabil până la {shown.expires}."
         "\n\nLa dulap scanați acest cod QR sau tastați PIN-ul primit prin SMS."
     )
-    pdf.multi_cell(0, 5.5, details, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, details, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(pdf.get_y(), top + QR_MM) + 8)
     line("Documentele din plic", 13, bold=True)
     for item in shown.documents:
