@@ -42,6 +42,7 @@ from chalicelib.web.association_routes import association_api
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
 from chalicelib.web.directory_pages import directory_pages
 from chalicelib.web.dropoff_pages import dropoff_pages
+from chalicelib.web.filing_routes import filing_api
 from chalicelib.web.online_pages import online
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.pages import SECURITY_HEADERS, qr_svg, render, static_asset
@@ -61,6 +62,7 @@ app.register_blueprint(online)
 app.register_blueprint(announcement_api)  # announcements to associations (issue 15)
 app.register_blueprint(association_api)  # the associations' portal (issue 15)
 app.register_blueprint(directory_pages)
+app.register_blueprint(filing_api)
 app.register_blueprint(dropoff_pages)  # drop-off at the locker (issue 14): the citizen's pages, /d/{token}, the round
 app.log.setLevel(logging.INFO)
 install_logging(app)

@@ -73,7 +73,9 @@ def inbox(deps: Deps, identity: StaffIdentity, status: str | None, department: s
     found = [
         r
         for r in found
-        if (not department or r.department == department) and (allowed is None or r.department in allowed)
+        if (not department or r.department == department)
+        and (allowed is None or r.department in allowed)
+        and r.intake != "association"  # associations' filings have their own lists (services/filing_review.py)
     ]
     found.sort(key=lambda r: (r.answer_due or "9999-12-31", r.registered_at or r.created_at))
     return [online_view(deps, r) for r in found]

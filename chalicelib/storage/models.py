@@ -553,7 +553,7 @@ class AssociationCertificateIndex(GlobalSecondaryIndex["AssociationRecord"]):
 
 
 class AssociationRegistryIndex(GlobalSecondaryIndex["AssociationRecord"]):
-    """Keys only: every association's street, CUI, data digest and last change in ~80 bytes, so an import
+    """Keys only: every association's street, name, CUI, data digest and last change in ~150 bytes, so an import
     finds what is new or changed, and the directory counts each street's associations, without reading the
     whole registry."""
 
@@ -620,6 +620,36 @@ class AssociationAccountRecord(_Base):
     by_cui = AssociationAccountByCuiIndex()
 
 
+class FilingMarkRecord(_Base):
+    """A registered filing of an association by type (``entry``: period#cui#request id): lists and compliance."""
+
+    class Meta(_Base.Meta):
+        table_name = "association-filings"
+
+    type = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    cui = UnicodeAttribute()
+    period = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    registration_number = UnicodeAttribute()
+    registered_at = NumberAttribute()
+    name = UnicodeAttribute()
+
+
+class FilingDeadlineRecord(_Base):
+    """The due date the department set for a filing type and period."""
+
+    class Meta(_Base.Meta):
+        table_name = "association-deadlines"
+
+    type = UnicodeAttribute(hash_key=True)
+    period = UnicodeAttribute(range_key=True)
+    due = UnicodeAttribute()
+    set_by = UnicodeAttribute(null=True)
+    set_at = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[_Base], ...] = (
     RequestRecord,
     AnnouncementRecord,
@@ -640,6 +670,8 @@ ALL_MODELS: tuple[type[_Base], ...] = (
     SignInAttemptRecord,
     AssociationRecord,
     AssociationAccountRecord,
+    FilingMarkRecord,
+    FilingDeadlineRecord,
 )
 BASE_NAMES = {model: model.Meta.table_name for model in ALL_MODELS}
 

@@ -22,6 +22,7 @@ from .counters import CounterStore
 from .credentials import CredentialStore
 from .engine import Engine, Key, Transaction, WriteConflict
 from .events import EventStore
+from .filings import FilingStore
 from .lockers import LockerStore
 from .notifications import NotificationStore
 from .request_store import RequestStore
@@ -45,6 +46,7 @@ class Stores:
     access: AccessStore
     attachments: AttachmentStore
     associations: AssociationStore
+    filings: FilingStore
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """``with stores.transaction() as tx:`` the staged writes commit together at the end, or
@@ -78,4 +80,5 @@ def build_stores(engine: Engine) -> Stores:
         access=AccessStore(engine),
         attachments=AttachmentStore(engine),
         associations=AssociationStore(engine),
+        filings=FilingStore(engine),
     )

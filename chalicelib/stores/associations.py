@@ -25,6 +25,7 @@ from .rows import AssociationAccount, AssociationRow
 
 KIND = "association"
 CHUNK = 100  # items in one transaction (DynamoDB's limit)
+SEPARATOR = "\t"  # in the registry index's key; never in a value (the domain folds whitespace to spaces)
 _BOOKKEEPING = {"kind", "directory_key", "registry_key", "created_at", "updated_at"}
 DATA_FIELDS = tuple(f.name for f in fields(AssociationRow) if f.name not in _BOOKKEEPING)
 
@@ -34,6 +35,7 @@ class RegistryEntry:
     """One association as the keys-only ``registry`` index holds it."""
 
     street: str
+    name: str
     cui: str
     digest: str
     updated_at: int
@@ -59,7 +61,7 @@ def digest(row: AssociationRow) -> str:
 def keyed(row: AssociationRow) -> AssociationRow:
     """``row`` with its index keys computed from its data and ``updated_at``."""
     row.directory_key = directory_key(row.street, row.number, row.block, row.cui)
-    row.registry_key = "|".join((row.street, row.cui, digest(row), str(row.updated_at)))
+    row.registry_key = SEPARATOR.join((row.street, row.name, row.cui, digest(row), str(row.updated_at)))
     return row
 
 
@@ -121,8 +123,8 @@ class AssociationStore:
         index is eventually consistent: a write guarded by what it says fails if it was behind)."""
         entries = []
         for row in self.table.query(KIND, index="registry"):
-            street, cui, data_digest, updated_at = row.registry_key.rsplit("|", 3)
-            entries.append(RegistryEntry(street, cui, data_digest, int(updated_at)))
+            street, name, cui, data_digest, updated_at = row.registry_key.split(SEPARATOR)
+            entries.append(RegistryEntry(street, name, cui, data_digest, int(updated_at)))
         return entries
 
     def upsert_many(self, rows: list[AssociationRow], now: int) -> UpsertCounts:
@@ -151,7 +153,7 @@ class AssociationStore:
         created = sum(1 for _, old in writes if old is None)
         after = dict(known)
         for row, _old in writes:
-            after[row.cui] = RegistryEntry(row.street, row.cui, digest(row), now)
+            after[row.cui] = RegistryEntry(row.street, row.name, row.cui, digest(row), now)
         streets = frozenset(row.street for row, _ in writes) | frozenset(old.street for _, old in writes if old)
         return UpsertCounts(created, len(writes) - created, unchanged, streets, after)
 

@@ -388,7 +388,7 @@ class AssociationRow:
     cui: str
     kind: str = "association"
     directory_key: str = ""
-    registry_key: str = ""  # street|cui|digest of the data|updated_at: the registry in one small keys-only read
+    registry_key: str = ""  # street, name, cui, digest of the data, updated_at: the registry in a small keys-only read
     name: str = ""
     street: str = ""
     number: str = ""
@@ -420,6 +420,35 @@ class AssociationAccount:
     linked_by: str | None = None
 
 
+@dataclass
+class FilingMark:
+    """A registered filing of an association, by type: the staff's lists by type and status, and who filed
+    for a period (``entry`` is ``<period or ->#<cui>#<request id>``; the filing itself is a request)."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec("association-filings", "type", "entry")
+    type: str
+    entry: str
+    cui: str = ""
+    period: str | None = None
+    request_id: str = ""
+    status: str = ""
+    registration_number: str = ""
+    registered_at: int = 0
+    name: str = ""  # the association's name (public)
+
+
+@dataclass
+class FilingDeadline:
+    """The statutory due date the department set for a filing type and period."""
+
+    TABLE: ClassVar[TableSpec] = TableSpec("association-deadlines", "type", "period")
+    type: str
+    period: str
+    due: str = ""  # ISO date
+    set_by: str | None = None
+    set_at: int = 0
+
+
 ALL_ROWS: tuple[type, ...] = (
     Request,
     AnnouncementRow,
@@ -440,4 +469,6 @@ ALL_ROWS: tuple[type, ...] = (
     SignInAttempt,
     AssociationRow,
     AssociationAccount,
+    FilingMark,
+    FilingDeadline,
 )

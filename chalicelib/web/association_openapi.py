@@ -181,5 +181,130 @@ def registry_paths() -> dict[str, Any]:
     }
 
 
+FILING_STATUS = {
+    "type": "string",
+    "enum": ["draft", "registered", "in_review", "awaiting_documents", "accepted", "rejected"],
+}
+FILING = {
+    "type": "object",
+    "required": ["id", "cui", "type", "status", "registrationNumber"],
+    "properties": {
+        "id": {"type": "string"},
+        "cui": {"type": "string"},
+        "type": {"type": "string"},
+        "status": FILING_STATUS,
+        "registrationNumber": {**NULLABLE_STR, "description": "PS2-<year>-<6 digits> once submitted"},
+        "period": NULLABLE_STR,
+        "answers": {"type": "object"},
+        "checklist": {"type": "array"},
+        "attachments": {"type": "array"},
+        "asked": {"type": ["object", "null"], "description": "What the department asked for"},
+        "history": {"type": "array"},
+    },
+}
+FILINGS = {"type": "object", "required": ["filings"], "properties": {"filings": {"type": "array", "items": FILING}}}
+DEADLINE = {"type": "object", "required": ["type", "period", "due"]}
+UPLOAD = {
+    "type": "object",
+    "required": ["id", "upload"],
+    "properties": {"id": {"type": "string"}, "upload": {"type": "object", "required": ["url", "fields"]}},
+}
+COMPLIANCE = {
+    "type": "object",
+    "required": ["type", "period", "due", "total", "filed", "missing", "associations"],
+    "properties": {
+        "total": {"type": "integer"},
+        "filed": {"type": "integer"},
+        "missing": {"type": "integer"},
+        "associations": {"type": "array", "description": "cui, name, street, filed, registrationNumber, status"},
+    },
+}
+ADMINISTRATOR = (400, 401, 403, 503)
+
+
+def filing_paths() -> dict[str, Any]:
+    fid = _path("filing_id")
+    step = lambda summary, body=bodies.EMPTY: {  # noqa: E731
+        "post": _op(summary, (200, FILING), (*STAFF, 404, 409), body, [fid])
+    }
+    types = {"type": "object", "required": ["types"], "properties": {"types": {"type": "array"}}}
+    kind = {**_query("type", "A filing type id", 40), "required": True}
+    return {
+        "/api/association/filing-types": {
+            "get": _op("Public: the filing types with their questions and checklists", (200, types), (), secured=False)
+        },
+        "/api/association/filings": {
+            "post": _op(
+                "An association's account: a draft filing for one of its associations (403 for another's CUI)",
+                (201, FILING),
+                (*ADMINISTRATOR, 404),
+                bodies.FILING,
+            ),
+            "get": _op(
+                "An association's account: its associations' filings, newest first", (200, FILINGS), ADMINISTRATOR
+            ),
+        },
+        "/api/association/filings/{filing_id}": {
+            "get": _op("One of the account's filings", (200, FILING), (*ADMINISTRATOR, 404), params=[fid]),
+            "patch": _op(
+                "Change a draft's answers", (200, FILING), (*ADMINISTRATOR, 404, 409), bodies.FILING_ANSWERS, [fid]
+            ),
+        },
+        "/api/association/filings/{filing_id}/attachments": {
+            "post": _op(
+                "Allow one file (a presigned POST: PDF, JPEG or PNG, 10 MB)",
+                (201, UPLOAD),
+                (*ADMINISTRATOR, 404, 409),
+                bodies.CITIZEN_ATTACHMENT,
+                [fid],
+            )
+        },
+        "/api/association/filings/{filing_id}/submit": {
+            "post": _op(
+                "Register the draft (a registration number), or send back the documents asked for",
+                (200, FILING),
+                (*ADMINISTRATOR, 404, 409),
+                bodies.EMPTY,
+                [fid],
+            )
+        },
+        "/api/filings": {
+            "get": _op(
+                "The department: a type's filings, by period and status",
+                (200, FILINGS),
+                STAFF,
+                params=[kind, _query("status", "A filing status", 20), _query("period", "2026-S1, 2026, …", 10)],
+            )
+        },
+        "/api/filings/{filing_id}": {
+            "get": _op("One filing, its files and history", (200, FILING), (*STAFF, 404), params=[fid])
+        },
+        "/api/filings/{filing_id}/take": step("Take the filing (in_review)"),
+        "/api/filings/{filing_id}/ask": step("Ask for documents (awaiting_documents)", bodies.ASK),
+        "/api/filings/{filing_id}/accept": step("Accept (accepted)"),
+        "/api/filings/{filing_id}/reject": step("Reject with a reason (rejected)", bodies.FILING_REJECT),
+        "/api/filings/{filing_id}/files/{attachment_id}": {
+            "get": _op(
+                "A short-lived link to a filing's file",
+                (200, {"type": "object", "required": ["url"]}),
+                (*STAFF, 404),
+                params=[fid, _path("attachment_id")],
+            )
+        },
+        "/api/filing-deadlines": {
+            "get": _op("The due dates set", (200, {"type": "object", "required": ["deadlines"]}), STAFF),
+            "post": _op("Set a type's due date for a period", (201, DEADLINE), STAFF, bodies.FILING_DEADLINE),
+        },
+        "/api/filing-compliance": {
+            "get": _op(
+                "Who filed a type for a period (the current one when left out); format=csv: the same as CSV",
+                (200, COMPLIANCE),
+                STAFF,
+                params=[kind, _query("period", "2026-S1, 2026, …", 10), _query("format", "csv for a CSV file", 3)],
+            )
+        },
+    }
+
+
 def association_paths() -> dict[str, Any]:
-    return registry_paths()
+    return {**registry_paths(), **filing_paths()}

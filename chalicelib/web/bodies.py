@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..domain.compartments import SIZES
 from ..domain.signin import CHALLENGES, PASSWORD_MAX, PASSWORD_MIN
+from ..filing_types import IDS as FILING_TYPE_IDS
 from ..services.lockers import COMPARTMENT_RE, ID_RE, MAX_COMPARTMENTS
 from ..services.staff_accounts import USERNAME_RE
 from .schema import Body, Field
@@ -157,4 +158,17 @@ ANNOUNCEMENT = Body(
     Field("channels", list, required=True, description='A non-empty subset of "email", "sms", "portal"'),
     Field("sendAt", str, description="ISO 8601 (Bucharest time without an offset); left out: now"),
     max_bytes=96 * 1024,
+)
+# Associations' filings (issue 15)
+FILING = Body(
+    Field("cui", str, required=True, max_length=12, description="One of the account's associations"),
+    Field("type", str, required=True, enum=FILING_TYPE_IDS, description="GET /api/association/filing-types"),
+    Field("answers", dict, description="The type's questions answered (a draft may be half-done)"),
+)
+FILING_ANSWERS = Body(Field("answers", dict, required=True, description="Merged into the draft's answers"))
+FILING_REJECT = Body(Field("reason", str, required=True, max_length=1000))
+FILING_DEADLINE = Body(
+    Field("type", str, required=True, enum=FILING_TYPE_IDS),
+    Field("period", str, required=True, max_length=10, description="2026-S1 / 2026-S2 (half-year) or 2026 (year)"),
+    Field("due", str, required=True, max_length=10, description="ISO date, as 2026-07-31"),
 )

@@ -12,8 +12,10 @@ import json
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
+import requests
 
 from devstack.stack import LocalStack
 from devstack.synthetic_associations import DEMO_CUIS, generate, to_csv
@@ -112,3 +114,59 @@ def test_anyone_can_check_an_administrators_certificate(imported: list[Reply], s
     assert answer.status == 200 and answer["found"] and answer["expiry"] == row["administrator_certificate_expiry"]
     status, html = page(stack, "/asociatii/atestat?numar=PS2-1990%2F0001")
     assert status == 200 and "Niciun administrator" in html
+
+
+PDF = b"%PDF-1.7\n" + b"0" * 3000
+LIFT_ANSWERS = {"lifts": 2, "installed": 1975, "iscir": True}
+
+
+def upload(api: Api, filing_id: str, document: str) -> None:
+    reply = api.post(
+        f"/api/association/filings/{filing_id}/attachments",
+        {"documentId": document, "fileName": f"{document}.pdf", "contentType": "application/pdf", "size": len(PDF)},
+    )
+    assert reply.status == 201, reply
+    form = reply["upload"]
+    sent = requests.post(
+        form["url"], data=form["fields"], files={"file": ("f.pdf", PDF, "application/pdf")}, timeout=10
+    )
+    assert sent.status_code in (200, 204), sent.text
+
+
+def emails_to(stack: LocalStack, address: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{stack.base_url}/api/dev/outbox?channel=email", timeout=30) as response:
+        return [m for m in json.loads(response.read())["messages"] if m["to"] == address]
+
+
+def test_a_lift_enrolment_from_the_administrator_to_acceptance(
+    imported: list[Reply], stack: LocalStack, administrator: Api, clerk: Api
+) -> None:
+    foreign = administrator.post(
+        "/api/association/filings", {"cui": ROWS[100]["cui"], "type": "lift-programme", "answers": {"lifts": "x"}}
+    )
+    assert foreign.status == 403  # before the answers are looked at
+    draft = administrator.post(
+        "/api/association/filings", {"cui": DEMO_CUIS[0], "type": "lift-programme", "answers": LIFT_ANSWERS}
+    )
+    assert draft.status == 201 and draft["status"] == "draft"
+    filing = draft["id"]
+    for document in ("cerere-tip", "hotarare-ag", "contract-mandat", "lista-proprietari", "fisa-tehnica"):
+        upload(administrator, filing, document)
+    registered = administrator.post(f"/api/association/filings/{filing}/submit")
+    assert registered.status == 200 and registered["status"] == "registered"
+    number = registered["registrationNumber"]
+    assert number.startswith("PS2-") and administrator.get(f"/api/filings/{filing}").status == 403  # not staff
+
+    listed = clerk.get("/api/filings?type=lift-programme&status=registered")
+    assert filing in [f["id"] for f in listed["filings"]]
+    assert clerk.post(f"/api/filings/{filing}/take").status == 200
+    asked = clerk.post(f"/api/filings/{filing}/ask", {"documents": ["hotarare-ag"], "message": "Lipsește semnătura."})
+    assert asked.status == 200 and asked["status"] == "awaiting_documents"
+    upload(administrator, filing, "hotarare-ag")
+    assert administrator.post(f"/api/association/filings/{filing}/submit")["status"] == "in_review"
+    accepted = clerk.post(f"/api/filings/{filing}/accept")
+    assert accepted.status == 200 and accepted["status"] == "accepted" and accepted["registrationNumber"] == number
+    mine = administrator.get("/api/association/filings")["filings"]
+    assert [(f["registrationNumber"], f["status"]) for f in mine if f["id"] == filing] == [(number, "accepted")]
+    subjects = [m["subject"] for m in emails_to(stack, ROWS[0]["email"]) if m["subject"].startswith(number)]
+    assert len(subjects) == 5 and "acceptată" in subjects[-1]
