@@ -1,6 +1,7 @@
 """The receipt of an online request ("dovada înregistrării") as a PDF: registration number, date and time,
 service, answer deadline and delivery, the files received (checked and stored) and the documents the
-citizen promised to show in original. Only the request's owner gets it, and only once it is registered.
+citizen promised to show in original (for a file dropped off at the locker, the documents the citizen said
+are in the envelope). Only the request's owner gets it, and only once it is registered.
 
 Drawn with fpdf2 in DejaVu Sans (bundled under templates/fonts with its licence), so the Romanian letters
 (ă â î ș ț, comma below) are real glyphs, not the PDF core fonts' Latin-1.
@@ -91,19 +92,24 @@ def render_receipt(record: Request, files: list[Attachment], now_ms: int) -> byt
         field("Termen de răspuns:", date.fromisoformat(record.answer_due).strftime("%d.%m.%Y"))
     field("Răspunsul se primește:", DELIVERY_RO.get(record.delivery or "", record.delivery or "-"))
     pdf.ln(5)
-    line("Documente primite (fișiere verificate)", 13, bold=True)
-    if not files:
-        line("Niciun fișier.")
-    for row in files:
-        document = names.get(row.document_id or "", row.document_id or "document")
-        line(f"• {document}: {row.file_name} ({_size(row.size)})", gap=1)
-    pdf.ln(4)
-    line("Documente de prezentat în original", 13, bold=True)
-    promised = record.bring_original or []
-    if not promised:
-        line("Niciunul.")
-    for document_id in promised:
-        line(f"• {names.get(document_id, document_id)}", gap=1)
+    if record.intake == "locker":  # a paper file dropped off at the locker: what the citizen said is in it
+        line("Documente depuse la dulap (declarate de solicitant)", 13, bold=True)
+        for document_id in record.dropoff_documents or []:
+            line(f"• {names.get(document_id, document_id)}", gap=1)
+    else:
+        line("Documente primite (fișiere verificate)", 13, bold=True)
+        if not files:
+            line("Niciun fișier.")
+        for row in files:
+            document = names.get(row.document_id or "", row.document_id or "document")
+            line(f"• {document}: {row.file_name} ({_size(row.size)})", gap=1)
+        pdf.ln(4)
+        line("Documente de prezentat în original", 13, bold=True)
+        promised = record.bring_original or []
+        if not promised:
+            line("Niciunul.")
+        for document_id in promised:
+            line(f"• {names.get(document_id, document_id)}", gap=1)
     pdf.ln(8)
     line(
         "Cererea a fost înregistrată în registrul Primăriei Sectorului 2. Stadiul ei și răspunsul se văd în "

@@ -64,7 +64,11 @@ def start_page() -> Response:
     except DomainError as error:
         return error_page(current)(error)
     if service is None:
-        found = [s for s in catalogue.list_services() if dropoff.INTAKE in s.get("channels", [])]
+        found = [
+            s
+            for s in catalogue.list_services()
+            if dropoff.INTAKE in s.get("channels", []) and catalogue.get_service(s["id"]).get("status") == "available"
+        ]
         return page("dropoff/services.html", services=sorted(found, key=lambda s: s["title"][current]))
     deps = get_deps()
     token = session_token()

@@ -10,7 +10,7 @@ import io
 import zxingcpp
 from pypdf import PdfReader
 
-from chalicelib.services import cover_sheet, online_requests, online_review
+from chalicelib.services import cover_sheet, online_requests, online_review, receipt
 from chalicelib.services.credentials import find_by_token, unseal
 from chalicelib.services.request_records import get_request
 from chalicelib.web.dropoff_common import Envelope, checklist_questions, live_code_until
@@ -78,3 +78,14 @@ def test_the_cover_sheet_carries_the_drop_off_qr_the_service_and_the_documents(d
     assert "☑  Extras de carte funciară" in text
     decoded = [b.text for image in page.images for b in zxingcpp.read_barcodes(image.image)]
     assert decoded == [unseal(deps, token, find_by_token(deps, token))["qr"]]
+
+
+def test_the_receipt_of_a_dropped_off_file_lists_the_documents_in_the_envelope(deps):  # noqa: F811
+    locker, citizen = a_locker(deps), sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    pin, _ = code_for(deps, citizen, request_id, locker)
+    drop(deps, locker, pin)
+    _, pdf = receipt.receipt_file(deps, citizen, request_id)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Documente depuse la dulap" in text and "Extras de carte funciară" in text
+    assert "Niciun fișier" not in text and get_request(deps, request_id).registration_number in text
