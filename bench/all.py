@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from bench import cold_start, contention, cost, growth, online_submit, scan_to_unlock, site
+from bench import association_import, cold_start, contention, cost, growth, online_submit, scan_to_unlock, site
 
 
 def main() -> None:
@@ -21,6 +21,7 @@ def main() -> None:
         ("growth", lambda: growth.main(sizes)),
         ("cold start", cold_start.main),
         ("static site", site.main),
+        ("associations: the registry's import", association_import.main),
     ):
         print(f"\n=== {title} ===", flush=True)
         run()
