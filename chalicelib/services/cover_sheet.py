@@ -10,7 +10,7 @@ from segno, black on white, with its quiet zone.
 from __future__ import annotations
 
 import io
-import os
+from functools import partial
 
 import segno
 
@@ -18,7 +18,7 @@ from .. import catalogue
 from ..domain.errors import IllegalTransition, NotFound
 from .deps import Deps
 from .dropoff import DropoffPage, dropoff_page
-from .receipt import FONT, FONT_DIR, OFFICE
+from .receipt import FONT, OFFICE, a4_page, write_line
 
 QR_MM = 55
 
@@ -47,22 +47,8 @@ def _qr_png(content: str) -> io.BytesIO:
 
 def render_cover_sheet(shown: DropoffPage) -> bytes:
     service = catalogue.get_service(shown.service_id)
-    from fpdf import FPDF  # here, not at the top: fpdf2 and fontTools cost ~0.4 s of every cold start
-
-    pdf = FPDF(format="A4")
-    pdf.set_title("Foaie de însoțire a dosarului")
-    pdf.set_author(OFFICE)
-    pdf.set_creator("ePS2")
-    pdf.set_lang("ro")
-    pdf.add_font(FONT, "", os.path.join(FONT_DIR, "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf"))
-    pdf.set_margins(20, 20, 20)
-    pdf.add_page()
-
-    def line(text: str, size: float = 11, bold: bool = False, gap: float = 1.5) -> None:
-        pdf.set_font(FONT, "B" if bold else "", size)
-        pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+    pdf = a4_page("Foaie de însoțire a dosarului")
+    line = partial(write_line, pdf, align="L")
 
     line(OFFICE, 10)
     line("Foaie de însoțire a dosarului", 18, bold=True, gap=0.5)

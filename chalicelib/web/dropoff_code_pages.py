@@ -14,6 +14,7 @@ from ..services import cover_sheet
 from ..services.dropoff import dropoff_page
 from ..wiring import get_deps
 from .dropoff_common import dropoff_pages, envelope_label
+from .online_common import pdf_download
 from .pages import SECURITY_HEADERS, language, qr_svg, render
 from .routing import answer_error, error_page
 
@@ -50,13 +51,4 @@ def cover_sheet_download(token: str) -> Response:
         name, pdf = cover_sheet.cover_sheet_file(get_deps(), token)
     except Exception as error:
         return answer_error(error, error_page(_lang()))
-    return Response(
-        pdf,
-        status_code=200,
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return pdf_download(name, pdf)

@@ -17,12 +17,10 @@ from chalice import Response
 
 from .. import catalogue
 from ..domain import dropoff
-from ..domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..domain.online_requests import DRAFT
 from ..services import dropoff as dropoff_service
 from ..services import lockers, online_requests
-from ..services.citizen_access import check_citizen
-from ..wiring import get_deps
 from . import dropoff_code_pages, staff_dropoff  # noqa: F401  (their routes are on this blueprint)
 from .dropoff_common import (
     ROOT,
@@ -34,10 +32,9 @@ from .dropoff_common import (
     envelope_label,
     live_code_until,
 )
-from .online_common import FORM, Visit, lang, page, redirect, session_token, signed_in
+from .online_common import FORM, Visit, csrf_if_signed_in, lang, page, redirect, signed_in
 from .online_pages import _current, _shown, _steps
 from .routing import error_page
-from .session import csrf_token
 
 __all__ = ["dropoff_pages"]
 FLOW = f"{ROOT}/{{request_id}}/dulap"
@@ -70,14 +67,8 @@ def start_page() -> Response:
             if dropoff.INTAKE in s.get("channels", []) and catalogue.get_service(s["id"]).get("status") == "available"
         ]
         return page("dropoff/services.html", services=sorted(found, key=lambda s: s["title"][current]))
-    deps = get_deps()
-    token = session_token()
-    try:
-        check_citizen(deps, token)
-        csrf = csrf_token(deps.session_secret, token or "")
-    except Unauthorized:
-        csrf = ""
-    return page("dropoff/start.html", service=service, csrf=csrf, back=f"{ROOT}/dulap?serviciu={service_id}")
+    back = f"{ROOT}/dulap?serviciu={service_id}"
+    return page("dropoff/start.html", service=service, csrf=csrf_if_signed_in(), back=back)
 
 
 @dropoff_pages.route(f"{ROOT}/dulap", methods=["POST"], content_types=FORM)

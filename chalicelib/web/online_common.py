@@ -153,6 +153,31 @@ def redirect(location: str, cookies: list[str] | None = None) -> Response:
     return Response("", status_code=303, headers=headers)
 
 
+def pdf_download(name: str, pdf: bytes) -> Response:
+    """A PDF to keep (the receipt, the drop-off cover sheet), downloaded under ``name``."""
+    return Response(
+        pdf,
+        status_code=200,
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def csrf_if_signed_in() -> str:
+    """The CSRF token of the citizen's live session, or "" (a start page then links to the sign-in)."""
+    deps = get_deps()
+    token = session_token()
+    try:
+        check_citizen(deps, token)
+    except Unauthorized:
+        return ""
+    return csrf_token(deps.session_secret, token or "")
+
+
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

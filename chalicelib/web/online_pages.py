@@ -17,11 +17,10 @@ from chalice import Response
 
 from .. import catalogue
 from ..domain.dropoff import INTAKE as LOCKER
-from ..domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..domain.online_requests import DRAFT, TRANSITIONS
 from ..services import online_requests, receipt
-from ..services.citizen_access import check_citizen, end_citizen_session
-from ..wiring import get_deps
+from ..services.citizen_access import end_citizen_session
 from . import online_documents, online_signin  # noqa: F401  (their routes are on this blueprint)
 from .dropoff_common import live_code_until
 from .online_common import (
@@ -31,15 +30,16 @@ from .online_common import (
     ROOT,
     Visit,
     clear_session_cookie,
+    csrf_if_signed_in,
     lang,
     online,
     page,
+    pdf_download,
     redirect,
     session_token,
     signed_in,
 )
 from .routing import error_page
-from .session import csrf_token
 
 __all__ = ["online"]
 DELIVERY_STEP = "livrare"
@@ -119,19 +119,12 @@ def start_page() -> Response:
             raise NotFound("Acest serviciu nu se poate cere online.", "this service cannot be requested online")
     except DomainError as error:
         return _error(error, current)
-    deps = get_deps()
-    token = session_token()
-    try:
-        check_citizen(deps, token)
-        csrf = csrf_token(deps.session_secret, token or "")
-    except Unauthorized:
-        csrf = ""
     return page(
         "online/start.html",
         service=service,
         days=_days(service),
         days_ro=_days_ro(_days(service)),
-        csrf=csrf,
+        csrf=csrf_if_signed_in(),
         back=f"{ROOT}/nou?serviciu={service_id}",
         delivery=DELIVERY,
     )
@@ -356,17 +349,7 @@ def answer_download(visit: Visit, request_id: str) -> Response:
 @signed_in()
 def receipt_download(visit: Visit, request_id: str) -> Response:
     """The registration receipt (dovada înregistrării) as a PDF to keep."""
-    name, pdf = receipt.receipt_file(visit.deps, visit.citizen, request_id)
-    return Response(
-        pdf,
-        status_code=200,
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return pdf_download(*receipt.receipt_file(visit.deps, visit.citizen, request_id))
 
 
 @online.route(f"{ROOT}/{{request_id}}/retragere", methods=["GET"])
