@@ -72,14 +72,18 @@ class Question:
 
 def checklist_questions(record: Request, lang: str) -> list[Question]:
     """The documents to ask about, in the service's order: for a draft the needed ones (mandatory, or decided
-    by the answers) and the optional ones no answer rules out; after the office asked, the documents asked."""
+    by the answers) and the optional ones no answer rules out; after the office asked, the documents asked
+    (when it asked in words only, every needed document, none of them stopping the flow: the citizen puts in
+    what the message asks for)."""
     service = catalogue.get_service(record.service_id or "")
     docs = {d["id"]: d for d in service.get("documents", [])}
     answers = record.answers or {}
     if record.status == AWAITING_DOCUMENTS:
         asked = set(dropoff.asked_documents(record.asked))
-        items = [i for i in checklist.checklist(service, answers, channel=dropoff.INTAKE) if i.id in asked]
-        return [_question(i, docs[i.id], lang, needed=True) for i in items]
+        items = checklist.checklist(service, answers, channel=dropoff.INTAKE)
+        if not asked:
+            return [_question(i, docs[i.id], lang, needed=False) for i in items if i.needed]
+        return [_question(i, docs[i.id], lang, needed=True) for i in items if i.id in asked]
     chosen = []
     for item in checklist.checklist(service, answers, channel=dropoff.INTAKE):
         if item.needed or docs[item.id].get("condition") is None:

@@ -89,3 +89,14 @@ def test_the_receipt_of_a_dropped_off_file_lists_the_documents_in_the_envelope(d
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Documente depuse la dulap" in text and "Extras de carte funciară" in text
     assert "Niciun fișier" not in text and get_request(deps, request_id).registration_number in text
+
+
+def test_an_office_asking_in_words_only_gets_the_whole_list_with_nothing_stopping_the_flow(deps):  # noqa: F811
+    locker, citizen = a_locker(deps), sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    pin, _ = code_for(deps, citizen, request_id, locker)
+    drop(deps, locker, pin)
+    assert collect(deps, locker, request_id, seq=3)
+    online_review.ask_for_documents(deps, URBANISM, request_id, [], "Planurile în 2 exemplare, vă rog.")
+    asked = checklist_questions(get_request(deps, request_id), "ro")
+    assert [q.id for q in asked] == FILE and not any(q.needed for q in asked)
