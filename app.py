@@ -38,6 +38,8 @@ from chalicelib.services.deps import Deps
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web import bodies, headers
 from chalicelib.web.announcement_routes import announcement_api
+from chalicelib.web.association_pages import association_pages
+from chalicelib.web.association_portal import association_portal
 from chalicelib.web.association_routes import association_api
 from chalicelib.web.citizen import checked_form, citizen, form_nonce
 from chalicelib.web.directory_pages import directory_pages
@@ -63,6 +65,8 @@ app.register_blueprint(announcement_api)  # announcements to associations (issue
 app.register_blueprint(association_api)  # the associations' portal (issue 15)
 app.register_blueprint(directory_pages)
 app.register_blueprint(filing_api)
+app.register_blueprint(association_pages)
+app.register_blueprint(association_portal)
 app.register_blueprint(dropoff_pages)  # drop-off at the locker (issue 14): the citizen's pages, /d/{token}, the round
 app.log.setLevel(logging.INFO)
 install_logging(app)

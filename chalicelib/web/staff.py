@@ -71,6 +71,8 @@ def console(
                 identity = auth.verify_token(deps, token, touch=touch)
             except Unauthorized:
                 return _redirect("/staff/login")
+            if request.path == "/staff" and identity.roles == ("association",):
+                return _redirect("/staff/asociatie")  # an association's administrator: their own pages (issue 15)
             try:
                 check_path_ids(kwargs.values(), "Pagina nu există.")
                 auth.require_role(identity, role)
