@@ -31,7 +31,8 @@ def code_page(token: str) -> Response:
         service = catalogue.get_service(shown.service_id) if shown.service_id else None
     except Exception as error:
         return answer_error(error, error_page(lang))
-    qr = qr_svg(shown.qr_content, "Cod QR pentru depunerea dosarului") if shown.state == "valid" else ""
+    title = "QR code for dropping off the file" if lang == "en" else "Cod QR pentru depunerea dosarului"
+    qr = qr_svg(shown.qr_content, title) if shown.state == "valid" else ""
     html = render(
         "dropoff/code.html",
         page=shown,
