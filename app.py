@@ -418,10 +418,6 @@ def citizen_receipt(deps: Deps, actor: None, request_id: str) -> Response:
     return Response(pdf, headers={**NO_STORE, "Content-Type": "application/pdf", "Content-Disposition": disposition})
 
 
-@app.route("/api/requests/{request_id}/assign", methods=["POST"])
-@api("staff")
-def assign_request(deps: Deps, actor: str, request_id: str) -> Any:
-    data = body(bodies.ASSIGN)
 @app.route("/api/citizen/requests/{request_id}/dropoff", methods=["POST"])
 @api()
 def citizen_dropoff(deps: Deps, actor: None, request_id: str) -> Response:
@@ -446,6 +442,10 @@ def found_empty(deps: Deps, actor: str, request_id: str) -> Any:
     return online_review.online_view(deps, dropoff_review.found_empty(deps, routes.identity(), request_id))
 
 
+@app.route("/api/requests/{request_id}/assign", methods=["POST"])
+@api("staff")
+def assign_request(deps: Deps, actor: str, request_id: str) -> Any:
+    data = body(bodies.ASSIGN)
     record = online_review.assign(deps, routes.identity(), request_id, data["department"])
     return online_review.online_view(deps, record)
 
