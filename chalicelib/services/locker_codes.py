@@ -69,6 +69,8 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     keypad_item, meta = deps.stores.lockers.keypad_and_meta(event.locker, with_keypad=is_pin)
     credential = credential_future.result() if credential_future else None
     claimed = claim_future.result() if claim_future else None
+    if claimed is None and key and _maybe_ours(credential, cmd_id):
+        claimed = _ours(deps, key, cmd_id)
     if not event_future.result():
         _undo(deps, claimed, cmd_id)  # the first delivery of this event answered already
         return "duplicate"
@@ -96,6 +98,17 @@ def _claim(deps: Deps, key: str, event: LockerEvent, now: int, cmd_id: str, phon
         return deps.stores.credentials.claim(key, event.locker, now, cmd_id, event.id, phone)
     except WriteConflict:
         return None
+
+
+def _maybe_ours(credential: Credential | None, cmd_id: str) -> bool:
+    """The claim failed, yet the code was unused when read (or is claimed by this very unlock): a retried
+    request whose first attempt did apply (a timeout) fails its own condition. Rare: read it again."""
+    return credential is not None and (credential.used_at is None or credential.claimed_cmd == cmd_id)
+
+
+def _ours(deps: Deps, key: str, cmd_id: str) -> Credential | None:
+    current = deps.stores.credentials.get(key)
+    return current if current is not None and current.claimed_cmd == cmd_id else None
 
 
 def _undo(deps: Deps, claimed: Credential | None, cmd_id: str) -> None:

@@ -9,6 +9,7 @@ the domain's ``DependencyDown``; anything else (a malformed request) is a bug an
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
@@ -92,7 +93,9 @@ def _compare(attr: Any, op: str, value: Any) -> Condition:
 
 class DynamoTransaction:
     def __init__(self, connection: Connection) -> None:
-        self._tx = TransactWrite(connection=connection)
+        # the token makes botocore's retry of a transaction that timed out but committed succeed instead of
+        # failing its own conditions (DynamoDB keeps it 10 minutes): a committed write is never reported lost
+        self._tx = TransactWrite(connection=connection, client_request_token=uuid.uuid4().hex)
         self._empty = True
 
     def stage(self) -> TransactWrite:

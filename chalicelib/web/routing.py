@@ -19,7 +19,7 @@ from botocore.exceptions import EndpointConnectionError
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from ..domain.errors import DependencyDown, DomainError, NotFound
+from ..domain.errors import DependencyDown, DomainError, IncompleteFile, NotFound
 from ..ports import StaffIdentity
 from ..services import auth
 from ..services.citizen_access import Citizen, check_citizen
@@ -57,8 +57,8 @@ def answer_error(error: Exception, shape: Shape) -> Response:
 
 def json_error(error: DomainError) -> Response:
     body: dict[str, object] = {"error": error.code, "message": error.message_en, "messageRo": error.message_ro}
-    if isinstance(getattr(error, "missing", None), list):
-        body["missing"] = getattr(error, "missing")  # IncompleteFile: which documents, for API clients
+    if isinstance(error, IncompleteFile):
+        body["missing"] = error.missing  # which documents, for API clients
     return Response(
         body=body,
         status_code=error.http_status,
