@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 import os
 
-from bench import association_import, cold_start, contention, cost, growth, online_submit, scan_to_unlock, site
+from bench import (
+    association_import,
+    cold_start,
+    contention,
+    cost,
+    dropoff_rush,
+    growth,
+    online_submit,
+    scan_to_unlock,
+    site,
+)
 
 
 def main() -> None:
@@ -18,6 +28,7 @@ def main() -> None:
         ("cost per operation", cost.main),
         ("online requests: submit and cost", lambda: online_submit.main(submits)),
         ("allocation under contention", contention.main),
+        ("drop-off rush: 200 citizens, 24 compartments", dropoff_rush.main),
         ("growth", lambda: growth.main(sizes)),
         ("cold start", cold_start.main),
         ("static site", site.main),
