@@ -381,7 +381,6 @@ def online_paths() -> dict[str, Any]:
         "/api/requests/{request_id}/attachments/{attachment_id}": {
             "get": _op("A short-lived link to a file (audited)", (200, LINK), (*STAFF, 404), params=[rid, aid])
         },
-        "/api/requests/{request_id}/ask": {
         "/api/citizen/requests/{request_id}/dropoff": {
             "post": _op(
                 "A drop-off code for a complete file (sent by SMS only: a PIN and a QR link, valid 24 hours)",
@@ -414,6 +413,7 @@ def online_paths() -> dict[str, Any]:
                 [rid],
             )
         },
+        "/api/requests/{request_id}/ask": {
             "post": _op("Ask the citizen for documents", (200, REQUEST), (*STAFF, 404, 409), bodies.ASK, [rid])
         },
         "/api/requests/{request_id}/answer": {
@@ -633,12 +633,12 @@ def openapi_document(server: str = "/") -> dict[str, Any]:
                         phonesToErase={"type": "array"},
                         lockerAlerts={"type": "array"},
                         answersDue={"type": "array", "description": "Online requests due within 5 days, overdue first"},
-                    ),
-                ),
                         dropoffsWaiting={
                             "type": "array",
                             "description": "Dropped-off files in a compartment for more than a working day",
                         },
+                    ),
+                ),
                 STAFF,
             )
         },
