@@ -190,7 +190,9 @@ def _dropoff_text(template: str, ctx: SmsContext) -> str:
         tail = f". Depuneți-le cu un cod nou din ePS2: {ctx.url}"
         return head + _names(ctx.documents, 160 - len(head) - len(tail)) + tail
     if template == "dropoff_empty":
-        return f"Primăria S2: compartimentul dosarului {nr} era gol. Depuneți din nou, cu un cod nou din ePS2: {ctx.url}"
+        return (
+            f"Primăria S2: compartimentul dosarului {nr} era gol. Depuneți din nou, cu un cod nou din ePS2: {ctx.url}"
+        )
     raise ValueError(f"unknown SMS template {template!r}")
 
 

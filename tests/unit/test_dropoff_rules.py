@@ -119,9 +119,7 @@ def test_a_missing_mandatory_document_stops_the_code_naming_it(deps):
     citizen = sign_in(deps)
     request_id = a_draft(deps, citizen)
     with pytest.raises(IncompleteFile) as refused:
-        dropoff.request_dropoff(
-            deps, citizen, request_id, {"lockerId": locker, "size": "S", "documents": FILE[:-1]}
-        )
+        dropoff.request_dropoff(deps, citizen, request_id, {"lockerId": locker, "size": "S", "documents": FILE[:-1]})
     assert refused.value.missing == ["extras-carte-funciara"]
     assert "Extras de carte funciară" in refused.value.message_ro or "carte funciar" in refused.value.message_ro
     assert get_request(deps, request_id).status == "draft" and not commands(deps, "unlock")
