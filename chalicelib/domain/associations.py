@@ -129,10 +129,10 @@ def whole_number(raw: str, what_ro: str, what_en: str, minimum: int) -> int:
 def staircases(raw: str) -> list[str]:
     """``A;B`` → ``["A", "B"]``; empty → no staircase named."""
     parts = [part.strip() for part in (raw or "").split(";")] if raw.strip() else []
-    if any(not part or len(part) > 10 for part in parts) or len(set(parts)) != len(parts):
+    if len(parts) > 20 or any(not part or len(part) > 10 for part in parts) or len(set(parts)) != len(parts):
         raise InvalidInput(
-            "Scările se scriu separate prin „;” (de exemplu A;B), fiecare o singură dată.",
-            "Staircases are separated by ';' (for example A;B), each once.",
+            "Scările (cel mult 20) se scriu separate prin „;” (de exemplu A;B), fiecare o singură dată.",
+            "Staircases (at most 20) are separated by ';' (for example A;B), each once.",
         )
     return parts
 

@@ -26,6 +26,7 @@ from ..stores.audit import audit_row
 from ..stores.rows import AssociationRow
 from .auth import STAFF_ROLES
 from .deps import Deps
+from .staff_accounts import USERNAME_RE
 
 log = logging.getLogger("eps2.associations")
 
@@ -57,7 +58,7 @@ def require_access(deps: Deps, identity: StaffIdentity, cui: str) -> None:
     """Staff may act for every association, an association's account only for its own (403 otherwise)."""
     if is_staff(identity):
         return
-    if ROLE in identity.roles and deps.stores.associations.may_act_for(identity.username, cui):
+    if ROLE in identity.roles and cui and deps.stores.associations.may_act_for(identity.username, cui):
         return
     raise Forbidden(
         "Contul dumneavoastră nu administrează această asociație.", "this account does not manage this association"
@@ -199,6 +200,8 @@ def _as_text(value: Any) -> str:
 
 def link_account(deps: Deps, actor: str, username: str, cui: str) -> dict[str, Any]:
     """Let the account ``username`` (role ``association``) act for ``cui``."""
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise InvalidInput("Numele de utilizator: litere, cifre, - și _.", "username: letters, digits, - and _")
     if deps.stores.associations.get(cui) is None:
         raise NotFound("Asociația nu există în registru.", "no such association")
     account = deps.staff.lookup(username)

@@ -115,7 +115,7 @@ def check_certificate(deps: Deps, number: str) -> dict[str, Any]:
     """Is there an administrator certified under ``number``, and until when? The associations they
     administer are named (public); the administrator's own name is not (it may be a private person's)."""
     wanted = normalise_certificate(number)
-    if not 3 <= len(wanted) <= 40:
+    if not 3 <= len(wanted) <= 40 or len(number) > 40:
         raise InvalidInput(
             "Scrieți numărul atestatului (de exemplu PS2-2021/0042).",
             "number: the certificate's number, 3-40 characters",

@@ -60,8 +60,12 @@ def type_view(kind: dict[str, Any]) -> dict[str, Any]:
 
 def require_own(deps: Deps, identity: StaffIdentity, cui: object) -> str:
     """The CUI, when ``identity`` is an account linked to it; 403 otherwise (staff file nothing here)."""
-    linked = isinstance(cui, str) and deps.stores.associations.may_act_for(identity.username, cui)
-    if associations.ROLE not in identity.roles or not linked:
+    plausible = isinstance(cui, str) and cui.isdigit() and len(cui) <= 12  # a CUI's digits, never an empty key
+    if associations.ROLE not in identity.roles or not plausible:
+        linked = False
+    else:
+        linked = deps.stores.associations.may_act_for(identity.username, str(cui))
+    if not linked:
         raise Forbidden(
             "Contul dumneavoastră nu administrează această asociație.", "this account does not manage this association"
         )

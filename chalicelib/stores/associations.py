@@ -95,8 +95,10 @@ class AssociationStore:
         return self.table.query(KIND, index="directory")
 
     def on_street(self, street: str) -> Iterator[AssociationRow]:
-        """Associations whose street (folded, without its kind) starts with ``street``'s."""
-        return self.table.query(KIND, BeginsWith(street_key(street)), index="directory")
+        """Associations whose street (folded, without its kind) starts with ``street``'s (every one for a
+        street that folds to nothing: DynamoDB refuses an empty prefix)."""
+        key = street_key(street)
+        return self.table.query(KIND, BeginsWith(key), index="directory") if key else self.all()
 
     def search(self, q: str = "", street: str = "", limit: int | None = None) -> list[AssociationRow]:
         """Associations whose name, CUI or block contains ``q`` (folded), on ``street`` (a prefix) if given."""
@@ -105,7 +107,7 @@ class AssociationStore:
             exact = self.get(wanted)
             if exact and (not street or exact.directory_key.startswith(street_key(street))):
                 return [exact]
-        rows = self.on_street(street) if street.strip() else self.all()
+        rows = self.on_street(street) if street_key(street) else self.all()
         found = []
         for row in rows:
             if not wanted or wanted in fold(f"{row.name} {row.cui} bl. {row.block or ''}"):

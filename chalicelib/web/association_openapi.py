@@ -120,6 +120,7 @@ def registry_paths() -> dict[str, Any]:
     import_op = _op("Import the registry (admin): idempotent by CUI", (200, IMPORT_RESULT), (*STAFF, 409))
     import_op["requestBody"] = csv_body
     import_op["responses"]["422"] = {"description": TEXT[422], **_json(IMPORT_RESULT)}
+    import_op["responses"]["415"] = {"description": "Not text/csv (answered by the API's router)"}
     return {
         "/api/associations/import": {"post": import_op},
         "/api/associations/directory": {
@@ -166,7 +167,10 @@ def registry_paths() -> dict[str, Any]:
         "/api/associations/{cui}/accounts/{username}": {
             "delete": {
                 **_op("Staff: unlink an account", (204, {}), STAFF, params=[cui, _path("username")]),
-                "responses": {"204": {"description": "Unlinked"}, **{str(c): {"description": TEXT[c]} for c in STAFF}},
+                "responses": {
+                    "204": {"description": "Unlinked"},
+                    **{str(c): {"description": TEXT[c]} for c in (*STAFF, 404)},
+                },
             }
         },
         "/api/administrator-certificates": {
@@ -224,11 +228,19 @@ ADMINISTRATOR = (400, 401, 403, 503)
 
 def filing_paths() -> dict[str, Any]:
     fid = _path("filing_id")
+    kind = {**_query("type", "A filing type id", 40), "required": True}
+    form = {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "csv"]}}
+    compliance = _op(
+        "Who filed a type for a period (the current one when left out); format=csv: the same as a CSV file",
+        (200, COMPLIANCE),
+        STAFF,
+        params=[kind, _query("period", "2026-S1, 2026, …", 10), form],
+    )
+    compliance["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
     step = lambda summary, body=bodies.EMPTY: {  # noqa: E731
         "post": _op(summary, (200, FILING), (*STAFF, 404, 409), body, [fid])
     }
     types = {"type": "object", "required": ["types"], "properties": {"types": {"type": "array"}}}
-    kind = {**_query("type", "A filing type id", 40), "required": True}
     return {
         "/api/association/filing-types": {
             "get": _op("Public: the filing types with their questions and checklists", (200, types), (), secured=False)
@@ -295,14 +307,7 @@ def filing_paths() -> dict[str, Any]:
             "get": _op("The due dates set", (200, {"type": "object", "required": ["deadlines"]}), STAFF),
             "post": _op("Set a type's due date for a period", (201, DEADLINE), STAFF, bodies.FILING_DEADLINE),
         },
-        "/api/filing-compliance": {
-            "get": _op(
-                "Who filed a type for a period (the current one when left out); format=csv: the same as CSV",
-                (200, COMPLIANCE),
-                STAFF,
-                params=[kind, _query("period", "2026-S1, 2026, …", 10), _query("format", "csv for a CSV file", 3)],
-            )
-        },
+        "/api/filing-compliance": {"get": compliance},
     }
 
 

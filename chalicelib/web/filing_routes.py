@@ -12,6 +12,7 @@ from typing import Any, cast
 from chalice import Blueprint, Chalice, Response
 
 from .. import filing_types
+from ..domain.errors import InvalidInput
 from ..services import filing_compliance, filing_review, filings
 from ..services.deps import Deps
 from . import bodies
@@ -165,6 +166,8 @@ def set_deadline(deps: Deps, actor: str) -> Response:
 def compliance(deps: Deps, actor: str) -> Response:
     """Who filed a type for a period; ``format=csv`` for the same as a CSV file."""
     query = _query()
+    if query.get("format", "json") not in ("json", "csv"):
+        raise InvalidInput("Formatul este json sau csv.", "format: json or csv")
     view = filing_compliance.compliance(deps, routes.identity(), query.get("type", ""), query.get("period", ""))
     if query.get("format") == "csv":
         name = f"conformitate-{view['type']}-{view['period']}.csv"

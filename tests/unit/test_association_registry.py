@@ -145,3 +145,9 @@ def test_the_certificate_check_says_whether_it_is_valid_today() -> None:
     assert answer["found"] and row["cui"] in [a["cui"] for a in answer["associations"]]
     assert answer["certified"] == (row["administrator_certificate_expiry"] >= directory.today(deps))
     assert not directory.check_certificate(deps, "PS2-1999/9999")["found"]
+
+
+def test_a_username_that_cannot_be_an_account_is_refused_as_such() -> None:
+    deps, rows = registry(3)
+    with pytest.raises(InvalidInput, match="username"):
+        associations.link_account(deps, "admin", "", rows[0]["cui"])  # never looked up (DynamoDB refuses "" keys)
