@@ -10,6 +10,11 @@ The MQTT, door-sensor, code-reader and timer threads share the door state
 timers, PINs awaiting the backend's answer); one lock guards it, and the events
 a change causes are recorded under the same lock so their ``seq`` follows the
 order of the changes. Relays, the screen and the network are driven outside it.
+
+Which command opened each open door, and which unlock a door is waiting for, are
+also kept in the store: an agent that restarts (or loses power) while a door is
+open takes the cycle up again at boot, so its ``door_closed`` still carries the
+command's id — and reports at once a door that closed while it was down.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from .hardware import ClockStatus, CodeReader, CompartmentDriver, Screen
 from .keypad import Keypad, is_keypad_code
 from .link import MqttLink
 from .store import AgentStore
-from .verify import OfflineCredential, check_command, parse_offline_qr, pin_matches
+from .verify import CLOCK_SKEW_MS, OfflineCredential, check_command, parse_offline_qr, pin_matches
 
 log = logging.getLogger(__name__)
 VERSION = "1.0.0"
@@ -51,6 +56,7 @@ UNKNOWN_PIN_OFFLINE = (
     "Dacă depuneți documente, reveniți mai târziu sau mergeți la Registratură."
 )
 OFFLINE_PREFIX = "offline-"
+OFFLINE_EXPECT_MS = 60_000  # how long an offline opening's door is waited for across a restart (a command's life)
 
 
 def now_ms() -> int:
@@ -82,10 +88,11 @@ class LockerAgent:
         self._seq_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._doors_lock = threading.Lock()  # guards the five dicts below
+        self._doors_lock = threading.Lock()  # guards the six dicts below
         self._expected: dict[str, str] = {}  # compartment -> command id that should open it
         self._opened_by: dict[str, str | None] = {}  # compartment -> command id that opened it
         self._timers: dict[str, threading.Timer] = {}  # compartment -> its left-open alarm
+        self._jam_timers: dict[str, threading.Timer] = {}  # unlock command id -> its door-never-opened alarm
         self._purposes: dict[str, str] = {}  # unlock command id -> purpose, until its door cycle ends
         self._pins_sent: dict[str, int] = {}  # id of a pin event sent online -> when, to read its answer
         self._threads: list[threading.Thread] = []
@@ -95,6 +102,7 @@ class LockerAgent:
         link.on_disconnected = self._wake.set
         doors.on_door_change(self.on_door_change)
         reader.on_code(self.on_code)
+        self._resume_door_cycles()
 
     # lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -110,7 +118,7 @@ class LockerAgent:
         self._stopping.set()
         self._wake.set()
         with self._doors_lock:
-            timers = list(self._timers.values())
+            timers = [*self._timers.values(), *self._jam_timers.values()]
         for timer in timers:
             timer.cancel()
         for thread in self._threads:
@@ -227,38 +235,36 @@ class LockerAgent:
         with self._doors_lock:
             self._expected[compartment] = cmd_id
             self._purposes[cmd_id] = str(message.get("purpose"))
+            self.store.door_expected(compartment, cmd_id, self._purposes[cmd_id], int(message["exp"]))
+            self._arm_jam(compartment, cmd_id)
         self.doors.pulse_relay(compartment)
         opened = DROPOFF_OPENED if message.get("purpose") == "dropoff" else OPENED
         self.screen.show(opened.format(compartment=compartment))
+
+    def _arm_jam(self, compartment: str, cmd_id: str) -> None:
+        """With _doors_lock held: in ``jam_timeout_s`` report the unlock's door if it has not opened."""
         timer = threading.Timer(self.config.jam_timeout_s, self._check_opened, (compartment, cmd_id))
         timer.daemon = True
+        self._jam_timers[cmd_id] = timer
         timer.start()
 
     def _check_opened(self, compartment: str, cmd_id: str) -> None:
-        with self._doors_lock:  # the door opening and this timer race: exactly one of them acks
+        with self._doors_lock, self.store.transaction():  # the door opening and this timer race: exactly one acks
+            self._jam_timers.pop(cmd_id, None)
             if self._expected.get(compartment) == cmd_id:  # still waiting: the door never opened
                 self._expected.pop(compartment, None)
+                self.store.door_not_expected(compartment, cmd_id)
                 self.emit("ack", cmd=cmd_id, result="rejected", reason="door_jammed")
                 self.emit("fault", reason="door_jammed", compartment=compartment, cmd=cmd_id)
 
     # doors -------------------------------------------------------------------------
     def on_door_change(self, compartment: str, state: str) -> None:
         purpose = None
-        with self._doors_lock:
+        with self._doors_lock, self.store.transaction():
             if state == "open":
-                cmd_id = self._expected.pop(compartment, None)
-                self._opened_by[compartment] = cmd_id
-                if cmd_id and not cmd_id.startswith("offline-"):
-                    self.emit("ack", cmd=cmd_id, result="executed")
-                self.emit("door_opened", compartment=compartment, cmd=cmd_id)
-                if cmd_id is None:
-                    self.emit("fault", reason="forced_open", compartment=compartment)
-                self._arm_left_open(compartment)
+                self._door_opened(compartment)
             elif state == "closed":
-                cmd_id = self._opened_by.pop(compartment, None)
-                self._disarm(compartment)
-                purpose = self._note_contents(compartment, cmd_id)
-                self.emit("door_closed", compartment=compartment, cmd=cmd_id)
+                purpose = self._door_closed(compartment)
             else:
                 self.emit("fault", reason="sensor_unknown", compartment=compartment)
         if state == "closed":
@@ -274,7 +280,62 @@ class LockerAgent:
                 return None
             return "pickup" if cmd_id.startswith(OFFLINE_PREFIX) else self._purposes.get(cmd_id)
 
-    # The three helpers below run with _doors_lock held.
+    def _resume_door_cycles(self) -> None:
+        """At boot, take up what a previous run left: open door cycles and unlocks still waiting for their door.
+
+        A door the hardware reports open keeps its cycle (its ``door_closed`` will carry the command); one it
+        reports closed closed while the agent was down: its ``door_closed`` goes out now, with the command,
+        and the compartment is bound as at any cycle's end. An unexpired unlock whose door is open now opened
+        it while the agent was down (acked and reported now); one whose door is still closed is waited for as
+        before (the jam timer reports it). An expired unlock is forgotten: the backend timed it out.
+        """
+        now = now_ms()
+        known = set(self.doors.compartments())
+        with self._doors_lock, self.store.transaction():
+            for compartment, door in self.store.open_doors().items():
+                if compartment not in known:
+                    continue
+                self._opened_by[compartment] = door.cmd
+                if door.purpose is not None:
+                    self._purposes[door.cmd] = door.purpose
+                if self.doors.door_state(compartment) == "closed":
+                    # after the door_opened of the earlier boot even if this clock restarted behind it
+                    self._door_closed(compartment, ts=max(now, door.opened_at + 1))
+                else:
+                    self._arm_left_open(compartment)
+            for compartment, pending in self.store.expected_doors().items():
+                if compartment not in known or now > pending.exp + CLOCK_SKEW_MS:
+                    self.store.door_not_expected(compartment, pending.cmd)
+                    continue
+                self._expected[compartment] = pending.cmd
+                if pending.purpose is not None:
+                    self._purposes[pending.cmd] = pending.purpose
+                if compartment not in self._opened_by and self.doors.door_state(compartment) == "open":
+                    self._door_opened(compartment)
+                elif not pending.cmd.startswith(OFFLINE_PREFIX):
+                    self._arm_jam(compartment, pending.cmd)
+
+    # The helpers below run with _doors_lock held (and, for the first two, inside a store transaction).
+    def _door_opened(self, compartment: str) -> None:
+        cmd_id = self._expected.pop(compartment, None)
+        self._opened_by[compartment] = cmd_id
+        if cmd_id and not cmd_id.startswith(OFFLINE_PREFIX):
+            self.emit("ack", cmd=cmd_id, result="executed")
+        opened = self.emit("door_opened", compartment=compartment, cmd=cmd_id)
+        self.store.door_opened(compartment, cmd_id, self._purposes.get(cmd_id) if cmd_id else None, opened["ts"])
+        if cmd_id is None:
+            self.emit("fault", reason="forced_open", compartment=compartment)
+        self._arm_left_open(compartment)
+
+    def _door_closed(self, compartment: str, ts: int | None = None) -> str | None:
+        """End the door's cycle: bind or unbind the compartment, report ``door_closed``; returns the purpose."""
+        cmd_id = self._opened_by.pop(compartment, None)
+        self._disarm(compartment)
+        purpose = self._note_contents(compartment, cmd_id)
+        self.store.door_closed(compartment)
+        self.emit("door_closed", compartment=compartment, cmd=cmd_id, ts=ts)
+        return purpose
+
     def _arm_left_open(self, compartment: str) -> None:
         self._disarm(compartment)
         timer = threading.Timer(
@@ -432,6 +493,7 @@ class LockerAgent:
             return
         with self._doors_lock:
             self._expected[compartment] = f"{OFFLINE_PREFIX}{nonce}"
+            self.store.door_expected(compartment, f"{OFFLINE_PREFIX}{nonce}", None, now_ms() + OFFLINE_EXPECT_MS)
         self.emit("offline_pickup", compartment=compartment, code=code, deposit=deposit)
         self.doors.pulse_relay(compartment)
         self.screen.show(f"Deschis: compartimentul {compartment}.")
