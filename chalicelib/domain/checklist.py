@@ -120,3 +120,28 @@ def checklist(service: dict[str, Any], answers: dict[str, Any], channel: str = "
 def missing(items: list[Item], attached: set[str], bring: set[str]) -> list[Item]:
     """Needed documents neither attached nor promised in original (where that is allowed)."""
     return [i for i in items if i.needed and i.id not in attached and not (i.can_bring and i.id in bring)]
+
+
+MAX_MESSAGE = 1000
+
+
+def asked_for(items: list[Item], documents: object, message: object, at: int, by: str) -> dict[str, Any]:
+    """What the office asks for (online requests and associations' filings alike): documents of ``items``
+    by id and/or a message in words; InvalidInput names what is wrong."""
+    if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
+        raise InvalidInput("Alegeți documentele cerute.", "documents must be a list of document ids")
+    text = message.strip() if isinstance(message, str) else ""
+    if not documents and not text:
+        raise InvalidInput("Alegeți documentele cerute sau scrieți ce lipsește.", "documents or message needed")
+    if len(text) > MAX_MESSAGE:
+        raise InvalidInput("Mesajul are cel mult 1000 de caractere.", "message too long")
+    known = {item.id: item for item in items}
+    unknown = [d for d in documents if d not in known]
+    if unknown:
+        raise InvalidInput(f"Documentul „{unknown[0]}” nu este pe listă.", "unknown document id")
+    return {
+        "documents": [{"id": d, "name": {"ro": known[d].name_ro, "en": known[d].name_en}} for d in documents],
+        "message": text,
+        "at": at,
+        "by": by,
+    }

@@ -112,31 +112,12 @@ def ask_for_documents(
 ) -> Request:
     """Ask for documents of the type's checklist, or described in ``message``."""
     record = staff_filing(deps, identity, filing_id)
-    if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
-        raise InvalidInput("Alegeți documentele cerute.", "documents must be a list of document ids")
-    text = message.strip() if isinstance(message, str) else ""
-    if not documents and not text:
-        raise InvalidInput("Alegeți documentele cerute sau scrieți ce lipsește.", "documents or message needed")
-    if len(text) > MAX_MESSAGE:
-        raise InvalidInput("Mesajul are cel mult 1000 de caractere.", "message too long")
-    known = {i.id: i for i in checklist.checklist(filing_types.get_type(record.service_id), record.answers or {})}
-    unknown = [d for d in documents if d not in known]
-    if unknown:
-        raise InvalidInput(f"Documentul „{unknown[0]}” nu este pe lista depunerii.", "unknown document id")
-    asked = {
-        "documents": [{"id": d, "name": {"ro": known[d].name_ro, "en": known[d].name_en}} for d in documents],
-        "message": text,
-        "at": deps.now(),
-        "by": identity.username,
-    }
+    items = checklist.checklist(filing_types.get_type(record.service_id), record.answers or {})
+    asked = checklist.asked_for(items, documents, message, deps.now(), identity.username)
     updated = _change(deps, identity, record, "ask_documents", asked=asked)
-    names = "; ".join(known[d].name_ro for d in documents)
-    tell(
-        deps,
-        updated,
-        "ask_documents",
-        "\n".join(p for p in (f"Documente cerute: {names}." if names else "", text) if p),
-    )
+    names = "; ".join(d["name"]["ro"] for d in asked["documents"])
+    lines = (f"Documente cerute: {names}." if names else "", asked["message"])
+    tell(deps, updated, "ask_documents", "\n".join(line for line in lines if line))
     return updated
 
 

@@ -172,27 +172,12 @@ def ask_for_documents(
 ) -> Request:
     """Ask the citizen for documents (from the service's checklist, or described in ``message``)."""
     record = staff_request(deps, identity, request_id)
-    if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
-        raise InvalidInput("Alegeți documentele cerute.", "documents must be a list of document ids")
-    text = message.strip() if isinstance(message, str) else ""
-    if not documents and not text:
-        raise InvalidInput("Alegeți documentele cerute sau scrieți ce lipsește.", "documents or message needed")
-    if len(text) > MAX_MESSAGE:
-        raise InvalidInput("Mesajul are cel mult 1000 de caractere.", "message too long")
     service = catalogue.get_service(record.service_id or "")
-    known = {i.id: i for i in checklist.checklist(service, record.answers or {})}
-    unknown = [d for d in documents if d not in known]
-    if unknown:
-        raise InvalidInput(f"Documentul „{unknown[0]}” nu este pe lista serviciului.", "unknown document id")
-    asked = {
-        "documents": [{"id": d, "name": {"ro": known[d].name_ro, "en": known[d].name_en}} for d in documents],
-        "message": text,
-        "at": deps.now(),
-        "by": identity.username,
-    }
+    items = checklist.checklist(service, record.answers or {})
+    asked = checklist.asked_for(items, documents, message, deps.now(), identity.username)
     updated = _change(deps, record, "ask_documents", identity.username, asked=asked)
     if updated.intake == "locker":  # a dropped-off file found incomplete: the SMS names what is missing
-        names = tuple(known[d].name_ro for d in documents) or (text,)
+        names = tuple(d["name"]["ro"] for d in asked["documents"]) or (asked["message"],)
         ctx = SmsContext(updated.registration_number, url=_my_requests(deps), documents=names)
         notify(deps, updated, "dropoff_incomplete", ctx)
     else:
