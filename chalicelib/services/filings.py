@@ -29,7 +29,7 @@ from . import associations
 from .audit import history, request_subject
 from .deps import Deps
 from .filing_notices import tell
-from .online_requests import allow_upload, check_files
+from .online_requests import allow_upload, check_files, requester_files
 from .registry import next_registration_number
 from .status_writes import write_status
 
@@ -289,19 +289,7 @@ def summary(record: Request) -> dict[str, Any]:
 def filing_view(deps: Deps, record: Request) -> dict[str, Any]:
     """The filing with its answers, checklist, files, what the department asked and its history."""
     kind = filing_types.get_type(record.service_id)
-    files = [
-        {
-            "id": a.id,
-            "documentId": a.document_id,
-            "fileName": a.file_name,
-            "contentType": a.content_type,
-            "size": a.size,
-            "status": a.status,
-            "refusal": a.refusal,
-        }
-        for a in deps.stores.attachments.of_request(record.id)
-        if a.kind == "citizen"
-    ]
+    files = requester_files(deps, record.id)
     attached = {f["documentId"] for f in files if f["status"] != "refused"}
     view = summary(record)
     view.update(

@@ -390,10 +390,9 @@ CITIZEN_EVENTS = {
 }
 
 
-def citizen_view(deps: Deps, record: Request) -> dict[str, Any]:
-    """The request as its citizen sees it: answers, checklist, files, what the office asked, its history."""
-    service = catalogue.get_service(record.service_id or "")
-    files = [
+def requester_files(deps: Deps, request_id: str) -> list[dict[str, Any]]:
+    """The files the requester attached (a citizen's, or an association's for a filing), as the API shows them."""
+    return [
         {
             "id": a.id,
             "documentId": a.document_id,
@@ -403,9 +402,15 @@ def citizen_view(deps: Deps, record: Request) -> dict[str, Any]:
             "status": a.status,
             "refusal": a.refusal,
         }
-        for a in deps.stores.attachments.of_request(record.id)
+        for a in deps.stores.attachments.of_request(request_id)
         if a.kind == "citizen"
     ]
+
+
+def citizen_view(deps: Deps, record: Request) -> dict[str, Any]:
+    """The request as its citizen sees it: answers, checklist, files, what the office asked, its history."""
+    service = catalogue.get_service(record.service_id or "")
+    files = requester_files(deps, record.id)
     attached = {f["documentId"] for f in files if f["status"] != "refused"}
     bring = set(record.bring_original or [])
     view = citizen_summary(record)
