@@ -39,7 +39,8 @@ def main() -> int:
         return 2
     # The secrets live with the data: tokens, PIN hashes and signed QR codes in it were made with them.
     secrets = load_or_create(data / "secrets.json")
-    stack = LocalStack(http_port, mqtt_port, aws_port, state_dir=data, secrets=secrets, demo_associations=2700)
+    associations = int(os.environ.get("EPS2_DEMO_ASSOCIATIONS", "2700"))  # the synthetic registry (issue 15)
+    stack = LocalStack(http_port, mqtt_port, aws_port, state_dir=data, secrets=secrets, demo_associations=associations)
     stopping = threading.Event()
 
     def stop(*_: object) -> None:
