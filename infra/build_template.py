@@ -21,7 +21,7 @@ from chalicelib.services.staff_accounts import assignable_roles
 from chalicelib.storage import models
 from iot.policy import cloudformation_arns, locker_policy, policy_name
 
-from . import association_site, attachments, cdn, operations
+from . import announcements, association_site, attachments, cdn, operations
 from .iam import log_statement, role, scoped_policy
 from .stages import stage_policy, stage_settings
 
@@ -40,10 +40,14 @@ FUNCTIONS = {
     "APIHandler": ("ApiHandlerRole", "api"),
     "ScheduledJob": ("ScheduledJobRole", "scheduled-job"),
     "LockerEvents": ("LockerEventsRole", "locker-events"),
+    "AnnouncementWorker": ("AnnouncementWorkerRole", "announcement-worker"),
 }
 FORWARDER = "DeadLetterForwarder"
 # The locker-event function skips app.py (routes, pages, jinja2, segno): see chalicelib/locker_lambda.py.
-HANDLERS = {"LockerEvents": "chalicelib.locker_lambda.handler"}
+HANDLERS = {
+    "LockerEvents": "chalicelib.locker_lambda.handler",
+    "AnnouncementWorker": "chalicelib.announcement_lambda.handler",  # nor does the announcements' worker
+}
 TOPIC_PREFIX_RE = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 
 
@@ -228,6 +232,8 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
             "Properties": {"GroupName": group, "UserPoolId": {"Ref": "StaffUserPool"}},
         }
     resources.update(attachments.resources(settings.public_base_url))
+    timeout = announcements.function_timeout(stage)
+    resources.update(announcements.resources(stage, timeout))
     policy = stage_policy(stage)
     for function, (role_name, suffix) in FUNCTIONS.items():
         resources[f"{function}LogGroup"] = operations.log_group(function_name(stage, suffix))
@@ -245,6 +251,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
                             else {}
                         ),
                         **association_site.environment(function),
+                        **announcements.environment(function, settings, timeout),
                     }
                 },
             }
@@ -255,12 +262,14 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
         files = attachments.object_statement(function)
         if files is not None:
             document["Statement"].append(files)
+        document["Statement"].extend(announcements.statements(function, settings))
         directory = association_site.publish_statement(function)
         if directory is not None:
             document["Statement"].append(directory)
         resources[role_name] = {
             "Properties": {"Policies": [{"PolicyName": f"{role_name}Policy", "PolicyDocument": document}]}
         }
+    resources.update(announcements.event_source())
     resources.update(operations.operators_topic(stage))
     resources.update(operations.alarms(stage, [*FUNCTIONS, FORWARDER], "LockerEventsDeadLetter"))
     resources["OperationsDashboard"] = operations.dashboard(stage)

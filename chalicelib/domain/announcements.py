@@ -44,12 +44,14 @@ _AUDIENCE_KEYS = {"all", "streets", "cuis", "lifts", "minApartments"}
 
 
 class Building(Protocol):
-    """What an audience reads of an association (``stores.rows.AssociationRow`` has these)."""
+    """What an audience reads of an association: its CUI and street (the registry index has them), and
+    ``lifts`` and ``apartments`` when the audience filters on them (``AssociationRow`` has all four)."""
 
-    cui: str
-    street: str
-    apartments: int
-    lifts: int
+    @property
+    def cui(self) -> str: ...
+
+    @property
+    def street(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,14 @@ class Audience:
             return False
         if self.cuis and building.cui not in self.cuis:
             return False
-        if self.lifts and not (building.lifts or 0) >= 1:
+        if self.lifts and not (getattr(building, "lifts", 0) or 0) >= 1:
             return False
-        return not (self.min_apartments and (building.apartments or 0) < self.min_apartments)
+        return not (self.min_apartments and (getattr(building, "apartments", 0) or 0) < self.min_apartments)
+
+    @property
+    def reads_buildings(self) -> bool:
+        """Whether resolving needs each building's lifts and apartments, not only its CUI and street."""
+        return self.lifts or bool(self.min_apartments)
 
 
 def _bad(ro: str, en: str) -> InvalidInput:

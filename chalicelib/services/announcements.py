@@ -44,7 +44,9 @@ def create_announcement(
     channels = rules.parse_channels(data.get("channels"))
     now = deps.now()
     send_at = rules.parse_send_at(data.get("sendAt"), now)
-    cuis = rules.resolve(audience, deps.stores.associations.all())
+    registry = deps.stores.associations
+    # The keys-only registry index (~80 bytes an association) when street and CUI are enough.
+    cuis = rules.resolve(audience, registry.all() if audience.reads_buildings else registry.registry())
     if not cuis:
         raise InvalidInput(
             "Nicio asociație din registru nu corespunde destinatarilor aleși.",

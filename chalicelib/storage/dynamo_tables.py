@@ -43,6 +43,9 @@ from ..stores.rows import TableSpec
 from . import models
 from .models import ttl_at
 
+# Items a query reads a request: DynamoDB's own cap is 1 MB, but the emulator takes ~4 ms an item, and a
+# page of the whole registry (2,700 associations) outlasted the 5 s read timeout there.
+PAGE_ITEMS = 500
 CONFLICTS = {"ConditionalCheckFailedException", "ConditionalCheckFailed", "TransactionConflict"}
 BUGS = {"ValidationException", "SerializationException", "ResourceNotFoundException", "ValidationError"}
 
@@ -240,6 +243,7 @@ class DynamoTable:
                 range_key_condition=self._sort_condition(sort_name, sort),
                 filter_condition=self._condition(where),
                 limit=limit,
+                page_size=limit or PAGE_ITEMS,
                 scan_index_forward=not descending,
                 **({} if index else {"consistent_read": True}),
             )

@@ -1,7 +1,7 @@
 """Announcements to associations over JSON (issue 15): staff write and follow them, an association's
 administrator reads the inbox. Routes only: the services decide (``services/announcements.py``,
 ``services/association_inbox.py``). Also the worker Lambda's registration, so ``chalice package`` makes the
-function and its SQS event source (the template points both at the stage's queue and the light handler)."""
+function (the template gives it the light handler and its SQS event source)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,6 @@ routes = Routes(cast(Chalice, announcement_api))
 api, body = routes.api, routes.body
 ASSOCIATION = "association"
 NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store"}
-# chalice package names the queue by this; infra/build_template.py points the event source at the stage's own.
-QUEUE = "eps2-announcements"
-WORKERS = 2  # the event source's maximum concurrency: EPS2_ANNOUNCEMENT_WORKERS on AWS (the rate's share)
 
 
 @announcement_api.route("/api/announcements", methods=["POST"])
@@ -59,6 +56,8 @@ def read(deps: Deps, actor: str, announcement_id: str) -> Response:
     return Response("", status_code=204)
 
 
-@announcement_api.on_sqs_message(queue=QUEUE, batch_size=1, name="announcement_worker", maximum_concurrency=WORKERS)
-def announcement_worker(event: Any) -> dict[str, int]:
-    return announcement_lambda.handler(cast(dict[str, Any], event.to_dict()), None)
+@announcement_api.lambda_function(name="announcement_worker")
+def announcement_worker(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """On AWS the template points this function at ``chalicelib.announcement_lambda.handler`` (the same
+    handler without the HTTP app) and feeds it from the stage's queue (infra/announcements.py)."""
+    return announcement_lambda.handler(event, context)

@@ -145,5 +145,10 @@ def test_failed_locker_events_go_through_the_redacting_forwarder_never_straight_
     destination = resources["LockerEventsFailureDestination"]["Properties"]["DestinationConfig"]
     assert destination == {"OnFailure": {"Destination": forwarder}}
     assert resources["DeadLetterForwarder"]["Properties"]["Handler"] == "chalicelib.dead_letter.forward"
-    senders = [w for w, d in policy_documents(template).items() if "sqs:SendMessage" in json.dumps(d)]
-    assert senders == ["DeadLetterForwarderRole/dead-letter-forwarder"]
+    senders = [
+        where
+        for where, document in policy_documents(template).items()
+        for statement in document["Statement"]
+        if "sqs:SendMessage" in json.dumps(statement) and "LockerEventsDeadLetter" in json.dumps(statement)
+    ]
+    assert senders == ["DeadLetterForwarderRole/dead-letter-forwarder"]  # the announcements' queue has its own
