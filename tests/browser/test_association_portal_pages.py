@@ -150,3 +150,26 @@ def test_an_administrators_filing_pages_work_without_javascript_under_their_csp(
     assert "Lipsește documentul „Contractul de mandat”" in administrator.main_text()  # named, nothing registered
     assert administrator.blocked == []
     administrator.context.close()
+
+
+def test_the_public_directory_and_the_certificate_check_have_no_accessibility_violations(stack, browser, shot) -> None:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `npm ci` (make deps does it)")
+    context = browser.new_context(bypass_csp=True)  # only to inject axe
+    page = context.new_page()
+    page.goto(f"{stack.base_url}/asociatii/")
+    assert violations(page) == []
+    shot(page, "association-public-directory")
+    page.get_by_role("link", name="Șos. Pantelimon").click()
+    assert DEMO_CUIS[0] in page.locator("main").inner_text()
+    assert violations(page) == []
+    shot(page, "association-public-street")
+    page.goto(f"{stack.base_url}/asociatii/")
+    page.get_by_label("Numărul atestatului").fill("PS2-1990/0001")
+    page.get_by_role("button", name="Verifică").click()
+    assert "Niciun administrator din registru" in page.locator("main").inner_text()
+    assert violations(page) == []
+    shot(page, "association-certificate-check")
+    page.goto(f"{stack.base_url}/en/asociatii/")
+    assert "Homeowners' associations" in page.locator("h1").inner_text() and violations(page) == []
+    context.close()

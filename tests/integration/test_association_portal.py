@@ -96,7 +96,7 @@ def test_an_administrator_sees_only_their_own_associations(imported: list[Reply]
 
 def test_the_public_directory_shows_no_private_persons_name_or_phone(imported: list[Reply], stack: LocalStack) -> None:
     status, index = page(stack, "/asociatii/")
-    assert status == 200 and "2700 asociații" in index
+    assert status == 200 and "2700 de asociații" in index
     street = ROWS[0]["street"]
     links = [part.split('"')[0] for part in index.split('href="/asociatii/')[1:]]
     pages = [page(stack, f"/asociatii/{link}")[1] for link in links if link.endswith("/")]

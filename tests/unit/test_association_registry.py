@@ -134,7 +134,7 @@ def test_an_import_publishes_the_streets_it_changed_from_the_file_without_readin
     page = site.files[f"asociatii/{slug}/index.html"][0].decode()
     assert (
         rows[0]["cui"] in page
-        and f"{len(outcome.registry)} asociații" in site.files["asociatii/index.html"][0].decode()
+        and f"{len(outcome.registry)} de asociații" in site.files["asociatii/index.html"][0].decode()
     )
 
 
