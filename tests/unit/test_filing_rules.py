@@ -5,9 +5,14 @@ and filings kept out of the online requests' inbox."""
 
 from __future__ import annotations
 
+import copy
+from datetime import date
+
 import pytest
 
+from chalicelib import filing_types
 from chalicelib.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from chalicelib.domain.filings import check_period, period_of
 from chalicelib.ports import StaffIdentity
 from chalicelib.services import associations, filing_compliance, filing_review, filings, online_review
 from chalicelib.services.deps import Deps
@@ -117,3 +122,25 @@ def test_filings_stay_out_of_the_online_requests_inbox(deps: Deps) -> None:
     clerk = StaffIdentity("clerk", ("clerk",))
     assert filing_id not in [r["id"] for r in online_review.inbox(deps, clerk, None, None)]
     assert [f["id"] for f in filing_review.list_filings(deps, clerk, "lift-programme")] == [filing_id]
+
+
+def test_the_filing_types_file_is_checked_when_loaded() -> None:
+    data = filing_types.load()
+    assert [t["id"] for t in data["types"]] == list(filing_types.IDS) and filing_types.problems_of(data) == []
+    broken = copy.deepcopy(data)
+    lift = broken["types"][1]
+    lift["documents"][0]["condition"] = "lifts"  # a number, not a yes/no question
+    lift["title"]["ro"] = "Înscrierea în programul de reabilitare a lifturilor, \u015fi altele"  # ş with a cedilla
+    del broken["types"][0]["questions"][0]  # a half-yearly filing that does not ask its period
+    problems = filing_types.problems_of(broken)
+    assert any("condition" in p for p in problems) and any("cedilla" in p for p in problems)
+    assert any("asks its period" in p for p in problems)
+
+
+def test_periods_are_written_one_way() -> None:
+    assert check_period("half-year", " 2026-s2 ") == "2026-S2" and check_period("year", "2026") == "2026"
+    assert check_period(None, "anything") is None
+    for wrong in ("2026-S3", "2026", "26-S1"):
+        with pytest.raises(InvalidInput):
+            check_period("half-year", wrong)
+    assert period_of("half-year", date(2026, 7, 1)) == "2026-S2" and period_of("year", date(2026, 7, 1)) == "2026"
