@@ -94,6 +94,9 @@ def citizen_pages() -> list[Page]:
         Page("/dulap/", "site/locker.html"),
         Page("/accesibilitate/", "accessibility.html"),
         Page("/confidentialitate/", "privacy.html"),
+        # The associations' directory (issue 15): the API publishes the real one over this page whenever the
+        # registry changes (chalicelib/web/directory_pages.py); a deploy never overwrites it (deploy_site.py).
+        Page("/asociatii/", "site/associations.html", lambda lang: {"streets": [], "total": 0}),
     ]
 
 

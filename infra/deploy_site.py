@@ -55,7 +55,8 @@ FINGERPRINTED = re.compile(r"\.[0-9a-f]{10}\.[a-z0-9]+$")  # chalicelib.web.page
 PAGEFIND_HASHED = (".pf_meta", ".pf_fragment", ".pf_index")  # named by their content's hash
 WORKERS = 8
 # The associations' directory (issue 15) is published into the bucket by the API whenever the registry
-# changes (chalicelib/web/directory_pages.py): not in the build, and never deleted by a deploy.
+# changes (chalicelib/web/directory_pages.py): the build's placeholder goes up only where nothing was published
+# yet, and a deploy never deletes what was.
 PUBLISHED_BY_THE_API = ("asociatii/", "en/asociatii/")  # infra/association_site.PREFIXES
 
 
@@ -113,7 +114,9 @@ def _keys(s3: Any, bucket: str) -> Iterable[str]:
 
 def deploy(s3: Any, bucket: str, site: Path) -> tuple[int, list[str]]:
     """Upload ``site`` to ``bucket`` and delete what the build no longer has; (files uploaded, keys deleted)."""
-    uploads = plan(site)
+    existing = set(_keys(s3, bucket))
+    # the directory's pages in the build are placeholders: the API's published ones are never overwritten
+    uploads = [u for u in plan(site) if not (u.key.startswith(PUBLISHED_BY_THE_API) and u.key in existing)]
     hashed = [u for u in uploads if u.cache_control == LONG_CACHE]
     rest = [u for u in uploads if u.cache_control != LONG_CACHE]
     with ThreadPoolExecutor(WORKERS) as pool:

@@ -28,14 +28,15 @@ def test_only_the_api_may_put_the_directorys_objects_and_nothing_else_of_the_sit
 
 
 class FakeBucket:
-    def __init__(self, keys: list[str]) -> None:
-        self.keys = set(keys)
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = dict(objects)
 
     def put_object(self, **kwargs: Any) -> None:
-        self.keys.add(kwargs["Key"])
+        body = kwargs["Body"]
+        self.objects[kwargs["Key"]] = body if isinstance(body, bytes) else body.read()
 
     def get_paginator(self, name: str) -> Any:
-        keys = sorted(self.keys)
+        keys = sorted(self.objects)
 
         class Pages:
             def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
@@ -44,13 +45,27 @@ class FakeBucket:
         return Pages()
 
     def delete_objects(self, Bucket: str, Delete: dict[str, Any]) -> None:
-        self.keys -= {o["Key"] for o in Delete["Objects"]}
+        for item in Delete["Objects"]:
+            self.objects.pop(item["Key"], None)
+
+
+def a_build(root: Any) -> Any:
+    (root / "index.html").write_text("<p>acasă</p>")
+    (root / "asociatii").mkdir()
+    (root / "asociatii" / "index.html").write_text("<p>se publică după primul import</p>")
+    return root
 
 
 def test_a_site_deploy_keeps_the_published_directory(tmp_path: Any) -> None:
-    (tmp_path / "index.html").write_text("<p>acasă</p>")
-    bucket = FakeBucket(["old.html", "asociatii/index.html", "en/asociatii/pantelimon/index.html"])
-    _, deleted = deploy(bucket, "site", tmp_path)
+    published = {"asociatii/index.html": b"<p>2700 de asociatii</p>", "en/asociatii/pantelimon/index.html": b"x"}
+    bucket = FakeBucket({"old.html": b"old", **published})
+    _, deleted = deploy(bucket, "site", a_build(tmp_path))
     assert deleted == ["old.html"]
-    assert {"asociatii/index.html", "en/asociatii/pantelimon/index.html", "index.html"} <= bucket.keys
+    assert {key: bucket.objects[key] for key in published} == published  # neither overwritten nor deleted
     assert association_site.PREFIXES == ("asociatii/", "en/asociatii/")
+
+
+def test_a_first_deploy_puts_the_directorys_placeholder(tmp_path: Any) -> None:
+    bucket = FakeBucket({})
+    deploy(bucket, "site", a_build(tmp_path))
+    assert b"primul import" in bucket.objects["asociatii/index.html"]
