@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -106,9 +107,22 @@ def expand(deps: Deps, announcement: AnnouncementRow, part: int) -> int:
     return 0
 
 
+class RecipientHeld(Exception):
+    """A recipient's channel is claimed by a worker that may still be sending: the message must come back
+    (after the queue's visibility timeout the claim is finished, or stale and settled as unconfirmed)."""
+
+
 def deliver(deps: Deps, announcement: AnnouncementRow, cuis: list[str], pacer: Pacer) -> int:
     registry = {row.cui: row for row in deps.stores.associations.get_many(cuis)}
-    return sum(deliver_one(deps, announcement, cui, registry.get(cui), pacer) for cui in cuis)
+    sends, held = 0, 0
+    for cui in cuis:
+        try:
+            sends += deliver_one(deps, announcement, cui, registry.get(cui), pacer)
+        except RecipientHeld:
+            held += 1
+    if held:
+        raise RecipientHeld(f"{held} recipients held by another worker: the message comes back")
+    return sends
 
 
 def _outcome(outcomes: dict[str, str | None]) -> str:
@@ -123,7 +137,6 @@ def deliver_one(
 ) -> int:
     """Every channel of one recipient not done yet; returns the sends made (0 or more). The claim comes
     first (three requests a recipient: claim, send, mark); the delivery is read only when a claim fails."""
-    store = deps.stores.announcements
     channels = [c for c in rules.SENT_CHANNELS if c in announcement.channels]
     if not channels:  # portal only: the inbox is the delivery
         _finish(deps, announcement, cui, None, "", final=rules.SENT)
@@ -136,17 +149,15 @@ def deliver_one(
         if channel == "email" and address:
             pacer.wait()
         claimed_at = deps.now()
-        try:
-            store.claim(announcement.id, cui, channel, claimed_at, announcement.send_at)
-        except WriteConflict:
-            row = store.delivery(announcement.id, cui)
-            if row is None or row.finished_at is not None:
+        held = _claim(deps, announcement, cui, channel, claimed_at)
+        if held is not None:  # claimed before: done, being sent, or left by a worker that died
+            if held.finished_at is not None:
                 return sends
-            outcomes[channel] = getattr(row, channel)
+            outcomes[channel] = getattr(held, channel)
             if outcomes[channel] == rules.SENDING and not _settle_stale(
-                deps, announcement, cui, channel, row, outcomes, final_needed
+                deps, announcement, cui, channel, held, outcomes, final_needed
             ):
-                return sends  # another worker holds this recipient right now and will finish it
+                raise RecipientHeld(cui)  # another worker holds this recipient right now
             continue
         outcome, provider_id, error = _send(deps, announcement, channel, address, cui, claimed_at)
         sends += 1 if outcome == rules.SENT else 0
@@ -154,6 +165,20 @@ def deliver_one(
         final = _outcome(outcomes) if final_needed else None
         _finish(deps, announcement, cui, channel, outcome, final=final, provider_id=provider_id, error=error)
     return sends
+
+
+def _claim(deps: Deps, announcement: AnnouncementRow, cui: str, channel: str, now: int) -> DeliveryRow | None:
+    """None when this call holds the claim; else the delivery as another claim left it. A request the
+    client retried after a timeout may have gone through the first time: the claim's token tells."""
+    token = uuid.uuid4().hex
+    store = deps.stores.announcements
+    try:
+        store.claim(announcement.id, cui, channel, now, announcement.send_at, token)
+    except WriteConflict:
+        row = store.delivery(announcement.id, cui)
+        if row is not None and getattr(row, f"{channel}_by") != token:
+            return row
+    return None
 
 
 def _settle_stale(
@@ -189,7 +214,7 @@ def _send(
     delivers the message again later."""
     if not address:
         return rules.FAILED, None, f"no-{channel}-address"
-    link = f"{deps.settings.public_base_url}/asociatie/anunturi/{announcement.id}"
+    link = f"{deps.settings.public_base_url}/staff/asociatie/anunturi/{announcement.id}"
     try:
         if channel == "email":
             provider_id = deps.email.send(address, announcement.title, rules.email_text(announcement.body, link))

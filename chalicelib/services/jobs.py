@@ -22,6 +22,7 @@ from .announcements import release_due
 from .audit import locker_subject, request_subject
 from .deposit import revoke_offline_credential
 from .deps import Deps
+from .filing_reminders import send_filing_reminders
 from .locker_codes import reconcile_unconfirmed_claims
 from .locker_doors import undo_command
 from .notify import notify, retry_pending, sms_context
@@ -46,6 +47,7 @@ def run_scheduled_job(deps: Deps) -> dict[str, int]:
         "drafts_deleted": delete_expired_drafts(deps),
         "files_deleted": delete_expired_files(deps),
         "announcements_released": release_due(deps),
+        "filing_reminders": send_filing_reminders(deps),
         **measure_operations(deps),
     }
     log.info("scheduled job: %s", report)

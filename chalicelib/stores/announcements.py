@@ -70,12 +70,19 @@ class AnnouncementStore:
     def delivery(self, announcement_id: str, cui: str) -> DeliveryRow | None:
         return self.deliveries.get((announcement_id, cui))
 
-    def claim(self, announcement_id: str, cui: str, channel: str, now: int, released_at: int) -> None:
-        """Take ``channel`` of this delivery for sending (creating the delivery if new); WriteConflict when it
-        was claimed before or the delivery is finished."""
+    def claim(self, announcement_id: str, cui: str, channel: str, now: int, released_at: int, token: str) -> None:
+        """Take ``channel`` of this delivery for sending (creating the delivery if new), under ``token`` (random,
+        the caller's: if the client retried a request that had succeeded, the conflict shows the caller's own
+        token); WriteConflict when it was claimed before or the delivery is finished."""
         self.deliveries.update(
             (announcement_id, cui),
-            set={channel: "sending", f"{channel}_at": now, "status": "queued", "released_at": released_at},
+            set={
+                channel: "sending",
+                f"{channel}_at": now,
+                f"{channel}_by": token,
+                "status": "queued",
+                "released_at": released_at,
+            },
             expect={channel: ABSENT, "finished_at": ABSENT},
         )
 

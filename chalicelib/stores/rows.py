@@ -296,9 +296,11 @@ class DeliveryRow:
     status: str = "queued"  # queued | sent | failed | unconfirmed
     email: str | None = None
     email_at: int | None = None
+    email_by: str | None = None  # the claim's own random token: a claim retried by the client is recognised
     email_id: str | None = None
     sms: str | None = None
     sms_at: int | None = None
+    sms_by: str | None = None
     sms_id: str | None = None
     error: str | None = None  # the provider's error code (no address)
     finished_at: int | None = None

@@ -47,9 +47,9 @@ def test_an_announcement_is_written_once_with_its_audience(stores: Stores):
 def test_a_channel_is_claimed_once_and_the_delivery_counted_once(stores: Stores):
     row = an_announcement(stores)
     store = stores.announcements
-    store.claim(row.id, "13", "email", NOW, NOW)
+    store.claim(row.id, "13", "email", NOW, NOW, "t1")
     with pytest.raises(WriteConflict):
-        store.claim(row.id, "13", "email", NOW + 1, NOW)
+        store.claim(row.id, "13", "email", NOW + 1, NOW, "t2")
     store.finish(row.id, "13", NOW + 2, channel="email", outcome="sent", provider_id="m-1", final="sent")
     with pytest.raises(WriteConflict):
         store.finish(row.id, "13", NOW + 3, channel="email", outcome="sent", provider_id="m-2", final="sent")
@@ -62,7 +62,7 @@ def test_a_channel_is_claimed_once_and_the_delivery_counted_once(stores: Stores)
 def test_a_stale_claim_becomes_unconfirmed_only_after_the_lease(stores: Stores):
     row = an_announcement(stores)
     store = stores.announcements
-    store.claim(row.id, "24", "email", NOW, NOW)
+    store.claim(row.id, "24", "email", NOW, NOW, "t3")
     with pytest.raises(WriteConflict):  # claimed after the cut-off: still held by a live worker
         store.finish(
             row.id, "24", NOW + 5, channel="email", outcome="unconfirmed", final="unconfirmed", stale_before=NOW - 1
@@ -75,9 +75,9 @@ def test_a_stale_claim_becomes_unconfirmed_only_after_the_lease(stores: Stores):
 def test_a_failed_passing_send_gives_the_claim_back(stores: Stores):
     row = an_announcement(stores)
     store = stores.announcements
-    store.claim(row.id, "13", "email", NOW, NOW)
+    store.claim(row.id, "13", "email", NOW, NOW, "t1")
     store.unclaim(row.id, "13", "email", NOW)
-    store.claim(row.id, "13", "email", NOW + 1, NOW)
+    store.claim(row.id, "13", "email", NOW + 1, NOW, "t2")
     delivery = store.delivery(row.id, "13")
     assert delivery is not None and delivery.email == "sending" and delivery.email_at == NOW + 1
 

@@ -14,7 +14,7 @@ from chalicelib.adapters.memory_messaging import MemoryQueue
 from chalicelib.domain.errors import NotFound
 from chalicelib.ports import PermanentEmailError, RetryableEmailError
 from chalicelib.services import announcements, association_inbox
-from chalicelib.services.announcement_delivery import Pacer, handle_message
+from chalicelib.services.announcement_delivery import Pacer, RecipientHeld, handle_message
 from chalicelib.services.deps import Deps
 from chalicelib.services.jobs import run_scheduled_job
 from tests.support.associations_seed import seed_associations
@@ -111,9 +111,9 @@ def test_a_crash_between_ses_accepting_and_the_mark_is_recorded_unconfirmed_and_
     with pytest.raises(Crash):
         run_worker(deps)
     deps.email.on_send = None  # type: ignore[attr-defined]
-    run_worker(deps)  # redelivered before the lease ends: the held recipient is left alone
+    with pytest.raises(RecipientHeld):  # redelivered before the lease ends: the claim may be live, so it waits
+        run_worker(deps)
     restart_after_crash(deps)
-    deps.queue.send_batch([{"kind": "expand", "id": row.id, "part": 0}])  # type: ignore[attr-defined]
     run_worker(deps)
     assert max(sent_to(deps).values()) == 1 and len(sent_to(deps)) == 95
     counts = announcements.announcement_view(deps, row.id)["counts"]
@@ -222,3 +222,50 @@ def test_the_inbox_shows_what_reached_my_associations_and_a_read_counts_once(dep
     assert [a["read"] for a in association_inbox.inbox(deps, "asoc")["announcements"]] == [False, True]
     with pytest.raises(NotFound):
         association_inbox.mark_read(deps, "someone-else", row.id)
+
+
+def test_filing_reminders_go_14_and_3_days_before_once_each_to_who_has_not_filed(deps):
+    from datetime import datetime, timedelta
+
+    from chalicelib.domain.sms import BUCHAREST
+    from chalicelib.stores.rows import FilingDeadline, FilingMark
+
+    today = datetime.fromtimestamp(deps.now() / 1000, BUCHAREST).date()
+    due = today + timedelta(days=20)
+    deps.stores.filings.set_deadline(FilingDeadline("balance-statement", "2026-S2", due.isoformat(), "urbanism", 1))
+    filed = next(iter(deps.stores.associations.all())).cui
+    with deps.stores.transaction() as tx:
+        deps.stores.filings.mark(
+            FilingMark("balance-statement", f"2026-S2#{filed}#r1", filed, "2026-S2", "r1", "registered"), tx
+        )
+    hour, day = 3_600_000, 86_400_000
+    assert run_scheduled_job(deps)["filing_reminders"] == 0  # 20 days before: nothing yet
+    deps.clock.advance(6 * day)  # type: ignore[attr-defined]
+    assert run_scheduled_job(deps)["filing_reminders"] == 1
+    deps.clock.advance(hour)  # type: ignore[attr-defined]
+    assert run_scheduled_job(deps)["filing_reminders"] == 0  # once
+    run_worker(deps)
+    assert len(sent_to(deps)) == 94 and max(sent_to(deps).values()) == 1
+    assert all("Termen" in subject for _, subject, _ in deps.email.sent)  # type: ignore[attr-defined]
+    assert filed not in {a.cui for a in deps.stores.associations.all() if a.email in sent_to(deps)}
+    deps.clock.advance(11 * day)  # type: ignore[attr-defined]
+    assert run_scheduled_job(deps)["filing_reminders"] == 1  # 3 days before
+    run_worker(deps)
+    assert set(sent_to(deps).values()) == {2}  # each association twice in all: the 14-day and the 3-day one
+
+
+def test_a_claim_whose_request_was_retried_after_it_went_through_still_sends_once(deps):
+    """The client timed out on a claim the database had written, and its retry met the claim: still ours."""
+    row = announcements.create_announcement(deps, "clerk", an_announcement())
+    store = deps.stores.announcements
+    claim = store.claim
+
+    def claim_then_conflict(*args: Any) -> None:
+        claim(*args)
+        if args[1] == _cui_of(deps, "asoc-5@example.ro"):
+            claim(*args)  # the retry: the condition fails on the claim just written
+
+    store.claim = claim_then_conflict  # type: ignore[method-assign]
+    run_worker(deps)
+    assert sent_to(deps)["asoc-5@example.ro"] == 1 and len(sent_to(deps)) == 95
+    assert announcements.announcement_view(deps, row.id)["counts"]["sent"] == 95

@@ -89,15 +89,15 @@ def test_send_at_without_offset_is_bucharest_time_and_a_past_one_means_now():
 
 
 def test_the_sms_notice_fits_one_gsm7_segment_with_diacritics_folded_and_the_link_whole():
-    link = "https://servicii.ps2.ro/asociatie/anunturi/0123456789abcdef0123456789abcdef"
+    link = "https://servicii.ps2.ro/staff/asociatie/anunturi/0123456789abcdef0123456789abcdef"
     text = rules.sms_text("Înscrieri în programul de reabilitare termică a blocurilor, ședința de informare " * 3, link)
     assert segment_count(text) == 1 and len(text) <= 160
     assert link in text and "ș" not in text and "î" not in text.lower()
 
 
 def test_the_email_text_is_the_body_then_the_portal_link():
-    text = rules.email_text("Ședința are loc joi.", "http://x/asociatie/anunturi/1")
-    assert text.startswith("Ședința are loc joi.") and "http://x/asociatie/anunturi/1" in text
+    text = rules.email_text("Ședința are loc joi.", "http://x/staff/asociatie/anunturi/1")
+    assert text.startswith("Ședința are loc joi.") and "http://x/staff/asociatie/anunturi/1" in text
 
 
 def test_counts_queue_what_is_not_finished():
