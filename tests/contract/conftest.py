@@ -43,4 +43,8 @@ def dynamo_engine(aws: Settings) -> DynamoEngine:
 def stores(request: pytest.FixtureRequest) -> Stores:
     if request.param == "memory":
         return build_stores(MemoryEngine())
-    return build_stores(request.getfixturevalue("dynamo_engine"))
+    engine = request.getfixturevalue("dynamo_engine")
+    # the table names are bound process-wide: a stack's test run in this process before (pytest-xdist gives
+    # a worker files in any order) may have bound them to its own tables
+    models.bind(request.getfixturevalue("aws"))
+    return build_stores(engine)
