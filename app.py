@@ -37,6 +37,7 @@ from chalicelib.services import (
 from chalicelib.services.deps import Deps
 from chalicelib.services.pickup_page import pickup_page
 from chalicelib.web import bodies, headers
+from chalicelib.web.announcement_pages import announcement_pages
 from chalicelib.web.announcement_routes import announcement_api
 from chalicelib.web.association_pages import association_pages
 from chalicelib.web.association_portal import association_portal
@@ -62,6 +63,7 @@ app.register_blueprint(signin_pages)
 app.register_blueprint(citizen)
 app.register_blueprint(online)
 app.register_blueprint(announcement_api)  # announcements to associations (issue 15)
+app.register_blueprint(announcement_pages)
 app.register_blueprint(association_api)  # the associations' portal (issue 15)
 app.register_blueprint(directory_pages)
 app.register_blueprint(filing_api)
