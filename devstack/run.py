@@ -59,6 +59,7 @@ def main() -> int:
             f"  Staff API:           {base}/api/requests   (token from POST {base}/api/auth/login)\n"
             f"  Health:              {base}/api/health\n"
             f"  SMS outbox:          {base}/api/dev/outbox\n"
+            f"  E-mail outbox:       {base}/api/dev/outbox?channel=email\n"
             f"  Locker simulator:    http://localhost:{sim_port}/   (locker {DEMO_LOCKER})\n"
             f"  API alone:           {stack.api_url}   (chalice local, behind the origin)\n"
             f"  AWS emulator (moto): {stack.aws_endpoint}\n"
