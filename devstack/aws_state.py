@@ -2,22 +2,24 @@
 
 moto keeps everything in process memory and has no persistence of its own (its recorder replays
 requests, which regenerates ids and timestamps), so the emulator pickles the backends of the
-services the stack uses: DynamoDB (requests, lockers, audit trail, …), SNS (the SMS outbox), IoT
-(provisioned things and policies), SSM, SQS and Cognito. The file is written beside itself and
+services the stack uses: DynamoDB (requests, lockers, audit trail, …), SNS (the SMS outbox), SES (the
+e-mail outbox), IoT (provisioned things and policies), SSM, SQS and Cognito. The file is written beside itself and
 renamed, so a crash while saving leaves the previous snapshot whole. A snapshot that cannot be
 read (a moto upgrade) is set aside with a warning and the emulator starts empty.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("dynamodb", "sns", "iot", "iot-data", "ssm", "sqs", "cognito-idp")
+SERVICES = ("dynamodb", "sns", "ses", "iot", "iot-data", "ssm", "sqs", "cognito-idp")
 FORMAT = 1
 
 
@@ -29,7 +31,24 @@ def snapshot() -> bytes:
     for service in SERVICES:
         backends = get_backend(service)  # type: ignore[call-overload]
         state["services"][service] = {account: dict(backends[account].items()) for account in list(backends)}
-    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    _LockFreePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    return buffer.getvalue()
+
+
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+class _LockFreePickler(pickle.Pickler):
+    """moto's SQS queues hold a lock (and a condition built on it) once a receive has waited on them:
+    a lock cannot be pickled, and its state means nothing after a restart, so a fresh one is stored."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, _LOCK_TYPES):
+            return (threading.RLock if isinstance(obj, _LOCK_TYPES[1]) else threading.Lock), ()
+        if isinstance(obj, threading.Condition):
+            return threading.Condition, (obj._lock,)  # type: ignore[attr-defined]
+        return NotImplemented
 
 
 def save(path: Path, data: bytes) -> None:
