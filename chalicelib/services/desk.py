@@ -160,6 +160,12 @@ def _new_record(data: NewRequest, phone: str, actor: str, now: int) -> Request:
 def mark_ready(deps: Deps, actor: str, request_id: str) -> Request:
     """Documents are ready. Without locker consent the citizen is told to come to the counter."""
     record = get_request(deps, request_id)
+    if record.intake:  # online, drop-off and association requests are answered by their department
+        raise IllegalTransition(
+            "Această cerere se lucrează de departamentul ei („Cereri online”): răspunsul pe hârtie se trimite "
+            "de acolo, cu „Răspuns pe hârtie: la dulap sau la ghișeu”.",
+            f"a request with intake '{record.intake}' is answered by its department, not marked ready at the desk",
+        )
     channel = "locker" if record.locker_consent else "counter"
     record = transition(deps, record, "ready", actor, {"channel": channel})
     if channel == "counter":

@@ -282,3 +282,14 @@ def test_the_drop_off_page_shows_the_pin_and_qr_while_valid(deps):
     drop(deps, locker, pin)
     assert dropoff.dropoff_page(deps, token).state == "used"
     assert dropoff.dropoff_page(deps, "nope").state == "unknown"
+
+
+def test_the_desk_cannot_mark_a_dropped_off_file_ready_its_department_answers_it(deps):
+    locker = a_locker(deps)
+    citizen = sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    pin, _ = code_for(deps, citizen, request_id, locker)
+    drop(deps, locker, pin)
+    with pytest.raises(IllegalTransition, match="department"):
+        mark_ready(deps, "clerk", request_id)
+    assert get_request(deps, request_id).status == "registered"
