@@ -84,7 +84,7 @@ def test_an_announcement_to_all_reaches_every_address_once_and_the_read_count_mo
 
     sent = [m for m in email_outbox(base) if m["subject"] == title]
     assert Counter(m["to"] for m in sent) == Counter(row["email"] for row in rows)  # each address exactly once
-    assert "Vă așteptăm joi" in sent[0]["body"] and f"/asociatie/anunturi/{announcement}" in sent[0]["body"]
+    assert "Vă așteptăm joi" in sent[0]["body"] and f"/staff/asociatie/anunturi/{announcement}" in sent[0]["body"]
 
     asoc = Api(base).login("asoc", "asoc-local")
     inbox = asoc.get("/api/association/inbox")
