@@ -6,7 +6,7 @@ they work without JavaScript and carry the console's CSRF token."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from chalice import Blueprint, Response
 
@@ -16,7 +16,7 @@ from ..domain.errors import InvalidInput
 from ..domain.online_requests import AWAITING_DOCUMENTS, IN_REVIEW, REGISTERED
 from ..services import online_review
 from ..services.deps import Deps
-from .pages import content_security_policy
+from .pages import SECURITY_HEADERS, content_security_policy, render
 from .staff import _page as page
 from .staff import _redirect as redirect
 from .staff import console
@@ -71,6 +71,26 @@ def request_page(deps: Deps, context: dict[str, Any], fields: dict[str, str], re
     )
 
 
+@staff_online.route("/staff/online/{request_id}/incarcat", methods=["GET"])
+def answer_uploaded(request_id: str) -> Response:
+    """Where S3 sends the browser after the answer's upload: a same-site step back to the request, since the
+    console's cookie (SameSite=Strict) does not ride on S3's cross-site redirect. Carries only the object's key:
+    the request page checks it."""
+    query = dict(staff_online.current_request.query_params or {})
+    lang = "en" if query.get("lang") == "en" else "ro"
+    safe_id = "".join(c for c in request_id if c.isalnum())[:64]
+    key = quote(query.get("key", "")[:300], safe="/")
+    target = f"/staff/online/{safe_id}?key={key}"
+    html = render(
+        "associations/portal_uploaded.html",
+        lang=lang,
+        target=target,
+        back_ro="Înapoi la cerere",
+        back_en="Back to the request",
+    )
+    return Response(html, headers=dict(SECURITY_HEADERS))
+
+
 @staff_online.route("/staff/online/{request_id}/files/{attachment_id}", methods=["GET"])
 @console(role="staff")
 def open_file(
@@ -116,7 +136,7 @@ def _answer_upload_form(deps: Deps, context: dict[str, Any], request_id: str, fi
         name,
         "application/pdf",
         10 * 1024 * 1024,
-        redirect=f"{base}/staff/online/{request_id}?answer={{attachment}}",
+        redirect=f"{base}/staff/online/{request_id}/incarcat",
     )
     bucket = urlsplit(upload["url"])
     policy = content_security_policy().replace(
