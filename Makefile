@@ -45,8 +45,11 @@ unit: $(STAMP)
 integration: deps
 	$(BIN)/pytest -q tests/integration
 
+# Two workers by default (pytest-xdist, whole files to a worker, each worker its own local stack on free ports):
+# most tests wait on sockets and doors, so two stacks on two cores take about half the time. TEST_WORKERS=0: one.
+TEST_WORKERS ?= 2
 test: deps lint typecheck
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --durations=20 tests
 
 # The portal as a static site in build/site (SITE_URL: its public address, for the sitemap and JSON-LD).
 # The stylesheets are compiled from templates/scss only when their sources changed (that needs npm ci).
