@@ -55,9 +55,9 @@ class Settings:
     citizen_codes_per_hour: int = 3  # sign-in codes an hour for one phone
     counter_location_ro: str = "Registratura, Str. Chiristigiilor nr. 11-13"
     counter_hours_ro: str = "L-V 8:30-16:30"
+    dropoff_code_hours: int = 24  # a drop-off code opens a compartment this long after it is sent
     # announcements to associations (issue 15): SES sender and rate, the fan-out queue
     email_sender: str = "anunturi@ps2.ro"  # a verified SES identity on AWS; verified in the emulator locally
-    dropoff_code_hours: int = 24  # a drop-off code opens a compartment this long after it is sent
     email_rate: int = 0  # e-mails a second to SES over all workers; 0: the stage's (14 on AWS, 50 locally)
     announcement_workers: int = 0  # workers at once (the Lambda's maximum concurrency; 0: 2 on AWS, 4 threads locally)
     announcements_queue_url: str = ""  # set by the template; locally found by name in the emulator
@@ -140,11 +140,11 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "answer_days": ("EPS2_ANSWER_DAYS", int),
     "retention_years": ("EPS2_RETENTION_YEARS", int),
     "citizen_codes_per_hour": ("EPS2_CITIZEN_CODES_PER_HOUR", int),
+    "dropoff_code_hours": ("EPS2_DROPOFF_CODE_HOURS", int),
     "email_sender": ("EPS2_EMAIL_SENDER", str),
     "email_rate": ("EPS2_EMAIL_RATE", int),
     "announcement_workers": ("EPS2_ANNOUNCEMENT_WORKERS", int),
     "announcements_queue_url": ("EPS2_ANNOUNCEMENTS_QUEUE_URL", str),
-    "dropoff_code_hours": ("EPS2_DROPOFF_CODE_HOURS", int),
     "delivery_lease_seconds": ("EPS2_DELIVERY_LEASE_SECONDS", int),
 }
 

@@ -112,6 +112,7 @@ def build_deps(cfg: Settings) -> Deps:
         pepper=_decode(secrets["code_pepper"], "code_pepper"),
         session_secret=_decode(secrets["session_secret"], "session_secret"),
         connection=connection,
+        site=_site(cfg),
         email=SesEmail(LazyClient("ses", cfg), cfg.email_sender),
         queue=SqsQueue(LazyClient("sqs", cfg), cfg.announcements_queue_url, cfg.announcements_queue_name),
     )

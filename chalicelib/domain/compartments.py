@@ -21,7 +21,8 @@ class Compartment:
 
     @property
     def is_free(self) -> bool:
-        return self.enabled and self.request_id is None
+        """In service, held by no request and with nothing known inside."""
+        return self.enabled and self.request_id is None and not self.occupied
 
     @property
     def state(self) -> str:

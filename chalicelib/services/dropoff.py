@@ -20,6 +20,7 @@ from ..domain import checklist, dropoff, online_requests
 from ..domain.codes import new_pin, new_token
 from ..domain.compartments import fits
 from ..domain.errors import IllegalTransition, InvalidInput, NotFound
+from ..domain.lifecycle import label_ro
 from ..domain.sms import BUCHAREST, SmsContext
 from ..stores.audit import audit_row
 from ..stores.credentials import kept_until
@@ -58,10 +59,18 @@ def request_dropoff(deps: Deps, citizen: Citizen, request_id: str, body: dict[st
         raise IllegalTransition(
             "Această cerere nu se depune la dulap.", "only a request with intake 'locker' is dropped off"
         )
-    if record.status not in CODE_STATUSES or record.collect_from:
+    if record.dropoff_cmd and not record.collect_from:
         raise IllegalTransition(
-            "Dosarul acestei cereri a fost deja depus.", f"request is '{record.status}': nothing to drop off"
+            "Dosarul se depune chiar acum la dulap: un cod nou se poate cere după ce se închide ușa.",
+            "a compartment is open for this request's file",
         )
+    if record.collect_from or record.status not in CODE_STATUSES:
+        ro = (
+            "Dosarul acestei cereri a fost deja depus."
+            if record.collect_from or record.status in (online_requests.REGISTERED, online_requests.IN_REVIEW)
+            else f"Cererea este „{label_ro(record.status)}”: nu se mai depun documente pentru ea."
+        )
+        raise IllegalTransition(ro, f"request is '{record.status}': nothing to drop off")
     size = dropoff.checked_size(body.get("size"))
     documents = dropoff.checked_documents(body.get("documents"))
     locker_id = _usable_locker(deps, body.get("lockerId"), size)

@@ -122,7 +122,9 @@ def time_out_commands(deps: Deps) -> int:
                 compartment=command.compartment,
             )
         )
-        if command.request_id:
+        if command.request_id and command.purpose != "dropoff":
+            # a drop-off's door may have opened with the ack still in the locker's outbox: its reservation stays
+            # until the locker says (a late ack or door events register the file; a 'rejected' ack undoes it)
             undo_command(deps, command, "system")
         count += 1
     return count

@@ -175,7 +175,7 @@ def _confirm(
         with deps.stores.transaction() as tx:
             deps.stores.credentials.confirm_claim(claimed.code_key, cmd_id, tx)
             if claimed.sibling:
-                deps.stores.credentials.mark_used(claimed.sibling, now, tx)
+                deps.stores.credentials.mark_used(claimed.sibling, now, tx, by_cmd=cmd_id)
             deps.stores.requests.update_fields(
                 claimed.request_id,
                 tx,

@@ -226,6 +226,11 @@ def undo_command(deps: Deps, command: CommandRow, actor: str) -> None:
     request = get_request(deps, command.request_id or "")
     if command.purpose == "dropoff":
         undo_dropoff(deps, request, command, actor)
+    elif command.purpose == "retrieve" and request.collect_from and request.retrieve_cmd == command.id:
+        try:  # the file is still in: staff may open it again
+            deps.stores.requests.update_fields(request.id, remove=["retrieve_cmd"], expect={"retrieve_cmd": command.id})
+        except WriteConflict:
+            pass
     elif command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         release_compartment(deps, request, back_to_ready=True, actor=actor)
     elif command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
@@ -248,10 +253,23 @@ def _restore_codes(deps: Deps, command: CommandRow) -> None:
 
 def on_fault(deps: Deps, event: LockerEvent) -> str:
     _locker_audit(deps, event.locker, "fault", reason=event.reason, compartment=event.compartment, cmd=event.cmd)
+    if event.reason == "door_jammed" and event.compartment:
+        _out_of_service(deps, event.locker, event.compartment)
     log.warning("locker %s fault %s on %s", event.locker, event.reason, event.compartment)
     if event.reason == "forced_open":
         metrics.count(metrics.FORCED_DOORS, lockerId=event.locker, compartment=event.compartment)
     return f"fault:{event.reason}"
+
+
+def _out_of_service(deps: Deps, locker_id: str, compartment: str) -> None:
+    """A door that did not open (or opened late, after the backend gave its compartment back) is not offered to
+    the next citizen: the compartment waits for staff (locker alerts) to check it and put it back in service."""
+    try:
+        with deps.stores.transaction() as tx:
+            deps.stores.lockers.set_enabled(locker_id, compartment, False, tx)
+    except WriteConflict:
+        return
+    _locker_audit(deps, locker_id, "out_of_service", actor="system", compartment=compartment, reason="door_jammed")
 
 
 def on_offline_pickup(deps: Deps, event: LockerEvent) -> str:

@@ -39,7 +39,7 @@ from .commands import build_reject, build_unlock, publish
 from .deps import Deps
 from .event_records import set_outcome
 from .lockers import load_locker_items
-from .notify import notify
+from .notify import prepare_for, send_prepared
 from .registry import next_registration_number
 from .status_writes import write_status
 
@@ -81,7 +81,7 @@ def open_for_dropoff(deps: Deps, event: LockerEvent, claimed: Credential, cmd_id
                 )
                 deps.stores.credentials.confirm_claim(claimed.code_key, cmd_id, tx)
                 if claimed.sibling:
-                    deps.stores.credentials.mark_used(claimed.sibling, now, tx)
+                    deps.stores.credentials.mark_used(claimed.sibling, now, tx, by_cmd=cmd_id)
                 command = replace(unlock_row(message, record.id), credential_key=claimed.code_key)
                 deps.stores.commands.record(command, tx)
                 deps.stores.audit.add(
@@ -103,6 +103,9 @@ def open_for_dropoff(deps: Deps, event: LockerEvent, claimed: Credential, cmd_id
                     deps, event.locker, current.compartment, "dropoff", re=event.id, command_id=cmd_id
                 )
                 break  # it did commit (a retried request after a timeout): open what it reserved
+            if current is not None and current.dropoff_cmd:  # the same code's PIN and QR at the same moment
+                _give_back(deps, claimed, cmd_id)
+                return _refuse(deps, event, "used")
             if current is None or current.status != record.status or current.dropoff_key != record.dropoff_key:
                 _give_back(deps, claimed, cmd_id)
                 return _refuse(deps, event, "invalid_code")
@@ -148,34 +151,47 @@ def door_time(deps: Deps, event: LockerEvent) -> int:
 
 
 def on_dropoff_closed(deps: Deps, request: Request, contact: Contact | None, event: LockerEvent, actor: str) -> str:
-    """The door closed after a drop-off unlock: the file is in, at the door's time."""
+    """The door closed after a drop-off unlock: the file is in, at the door's time. The SMS is recorded in the
+    transaction that writes the file's arrival and sent after it (a crash in between leaves it to the job's
+    SMS retries, never unsent)."""
     assert request.locker_id and request.compartment
     at = door_time(deps, event)
     if request.status == online_requests.DRAFT:
-        return _register(deps, request, at, actor)
-    change = change_status(request.id, request.status, "resubmit", deps.now(), actor, dropoff=True)
+        return _register(deps, request, contact, at, actor)
+    arrived = {"dropped_at": at, "collect_from": request.locker_id}
+    guard = {"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT}
+    sms = None
     try:
         with deps.stores.transaction() as tx:
-            write_status(
-                deps,
-                change,
-                tx,
-                set={"dropped_at": at, "collect_from": request.locker_id},
-                expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT},
-            )
+            if request.status == online_requests.AWAITING_DOCUMENTS:
+                change = change_status(request.id, request.status, "resubmit", deps.now(), actor, dropoff=True)
+                write_status(deps, change, tx, set=arrived, expect=guard)
+                ctx = SmsContext(request.registration_number, at_ms=at)
+                sms = prepare_for(deps, request, contact, "dropoff_received", ctx)
+                if sms is not None:
+                    deps.stores.notifications.record(sms.record, tx)
+            else:  # withdrawn (or changed) while the door was open: the file is there all the same, for staff
+                deps.stores.requests.update_fields(request.id, tx, set=arrived, expect=guard)
+                deps.stores.audit.add(
+                    audit_row(request_subject(request.id), actor, "dropoff_unexpected", at, status=request.status), tx
+                )
             deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
     except WriteConflict:
         return "stale"
-    notify(deps, request, "dropoff_received", SmsContext(request.registration_number, at_ms=at))
-    return online_requests.IN_REVIEW
+    if sms is not None:
+        send_prepared(deps, sms)
+    return (
+        online_requests.IN_REVIEW if sms is not None or request.status == online_requests.AWAITING_DOCUMENTS else "held"
+    )
 
 
-def _register(deps: Deps, request: Request, at: int, actor: str) -> str:
+def _register(deps: Deps, request: Request, contact: Contact | None, at: int, actor: str) -> str:
     assert request.locker_id and request.compartment
     from .. import catalogue  # only here: the locker-event Lambda does not load the catalogue
 
     service = catalogue.get_service(request.service_id or "")
     due = online_requests.answer_due(at, online_requests.answer_days(service, deps.settings.answer_days))
+    title = str(service.get("title", {}).get("ro", ""))
     for attempt in range(REGISTRY_TRIES):
         if attempt:
             time.sleep(random.uniform(0, 0.004 * min(attempt, 10)))  # doors closing at once share one sequence
@@ -199,13 +215,18 @@ def _register(deps: Deps, request: Request, at: int, actor: str) -> str:
                     expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT},
                 )
                 deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
+                numbered = replace(request, registration_number=number)
+                ctx = SmsContext(number, at_ms=at, service=title)
+                sms = prepare_for(deps, numbered, contact, "dropoff_registered", ctx)
+                if sms is not None:
+                    deps.stores.notifications.record(sms.record, tx)
         except WriteConflict:
             current = deps.stores.requests.get(request.id)
             if current is None or current.status != request.status or current.collect_from:
                 return "stale"
             continue  # lost the race for the registry's sequence: the next number
-        title = str(service.get("title", {}).get("ro", ""))
-        notify(deps, request, "dropoff_registered", SmsContext(number, at_ms=at, service=title))
+        if sms is not None:
+            send_prepared(deps, sms)
         return online_requests.REGISTERED
     raise RuntimeError("could not take a registration number")
 

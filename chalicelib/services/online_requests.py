@@ -246,6 +246,12 @@ def submit(deps: Deps, citizen: Citizen, request_id: str) -> Request:
     record = own_request(deps, citizen, request_id)
     if record.status not in EDITABLE:
         raise IllegalTransition("Cererea a fost deja trimisă.", f"request is '{record.status}', not a draft")
+    if record.intake == "locker" and record.status == DRAFT:
+        raise IllegalTransition(
+            "Această cerere se depune la dulap: numărul se dă când închideți ușa compartimentului.",
+            "a request with intake 'locker' is registered by the door closing on its file",
+        )
+    _not_at_the_locker_now(record)
     service = catalogue.get_service(record.service_id or "")
     answers = checklist.clean_answers(service, record.answers or {}, complete=record.status == DRAFT)
     stored = check_files(deps, record)
@@ -316,9 +322,19 @@ def _resubmit(deps: Deps, record: Request) -> Request:
     return resent
 
 
+def _not_at_the_locker_now(record: Request) -> None:
+    """A compartment is open for this request's file right now: wait until its door closes."""
+    if record.dropoff_cmd and not record.collect_from:
+        raise IllegalTransition(
+            "Dosarul se depune chiar acum la dulap. Reîncercați după ce se închide ușa compartimentului.",
+            "a compartment is open for this request's file: wait for its door to close",
+        )
+
+
 def withdraw(deps: Deps, citizen: Citizen, request_id: str) -> Request:
     """The citizen withdraws the request (until it is answered)."""
     record = own_request(deps, citizen, request_id)
+    _not_at_the_locker_now(record)
     change = change_status(record.id, record.status, "withdraw", deps.now(), "citizen")
     try:
         with deps.stores.transaction() as tx:

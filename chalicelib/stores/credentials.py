@@ -83,9 +83,14 @@ class CredentialStore:
         """Drop the ``unconfirmed`` mark whatever the claim (its outcome is known otherwise); no guard."""
         self.table.update(code_key, remove=["unconfirmed"])
 
-    def mark_used(self, code_key: str, now: int, tx: Transaction | None = None) -> None:
-        """The sibling of a claimed code is used too; only if it exists (never creates a code)."""
-        self.table.update(code_key, set={"used_at": now}, expect={"code_key": PRESENT}, tx=tx)
+    def mark_used(self, code_key: str, now: int, tx: Transaction | None = None, by_cmd: str | None = None) -> None:
+        """The sibling of a claimed code is used too; only if it exists (never creates a code). ``by_cmd`` names
+        the unlock that used it, so a claim of the sibling itself made at the same moment cannot be undone into
+        a live code again (its undo is guarded by its own command)."""
+        fields: dict[str, object] = {"used_at": now}
+        if by_cmd:
+            fields["claimed_cmd"] = by_cmd
+        self.table.update(code_key, set=fields, expect={"code_key": PRESENT}, tx=tx)
 
     def unconfirmed_before(self, before_ms: int) -> list[Credential]:
         """Claims still ``unconfirmed`` that were made before ``before_ms`` (oldest first)."""

@@ -19,6 +19,7 @@ from chalicelib.services.desk import NewRequest, mark_ready, register_request
 from chalicelib.services.locker_events import handle_locker_event
 from chalicelib.services.lockers import create_locker
 from chalicelib.services.request_records import get_request
+from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.tasks import staff_tasks
 from tests.support.memory_deps import FakeClock, RecordingPublisher, RecordingSms, memory_deps
 
@@ -227,18 +228,72 @@ def test_expired_unknown_replaced_and_withdrawn_codes_never_open(deps):
     assert not commands(deps, "unlock")
 
 
-def test_a_jammed_door_frees_the_compartment_and_gives_the_code_back(deps):
-    locker = a_locker(deps, sizes="S")
+def test_a_jammed_door_gives_the_code_back_and_its_compartment_waits_for_staff(deps):
+    locker = a_locker(deps, sizes="SS")
     citizen = sign_in(deps)
     request_id = a_draft(deps, citizen)
     pin, _ = code_for(deps, citizen, request_id, locker)
     outcome, unlock = use_pin(deps, locker, pin)
     assert outcome == "unlock"
     event(deps, locker, "ack", cmd=unlock["id"], result="rejected", reason="door_jammed")
+    event(deps, locker, "fault", reason="door_jammed", compartment=unlock["compartment"], cmd=unlock["id"])
     slot = deps.stores.lockers.compartment(locker, unlock["compartment"])
-    assert slot is not None and slot.request_id is None
+    assert slot is not None and slot.request_id is None and slot.enabled is False  # out of service
     assert get_request(deps, request_id).status == "draft"
-    assert use_pin(deps, locker, pin)[0] == "unlock"  # the citizen tries again
+    outcome, again = use_pin(deps, locker, pin)  # the citizen tries again: another compartment
+    assert outcome == "unlock" and again["compartment"] != unlock["compartment"]
+
+
+def test_a_timed_out_unlock_keeps_the_compartment_and_a_late_door_close_registers_the_file(deps):
+    locker = a_locker(deps, sizes="SS")
+    citizen = sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    pin, _ = code_for(deps, citizen, request_id, locker)
+    outcome, unlock = use_pin(deps, locker, pin)
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(5 * 60_000)  # the locker lost its link with the ack in its outbox
+    run_scheduled_job(deps)
+    slot = deps.stores.lockers.compartment(locker, unlock["compartment"])
+    assert slot is not None and slot.request_id == request_id  # not offered to the next citizen
+    event(deps, locker, "heartbeat")
+    event(deps, locker, "ack", cmd=unlock["id"], result="executed")
+    event(deps, locker, "door_opened", compartment=unlock["compartment"], cmd=unlock["id"], boot="b", seq=1)
+    assert event(deps, locker, "door_closed", compartment=unlock["compartment"], cmd=unlock["id"], boot="b", seq=2) == (
+        "registered"
+    )
+    assert get_request(deps, request_id).status == "registered"
+
+
+def test_no_withdrawal_online_submission_or_new_code_while_the_door_is_open(deps):
+    locker = a_locker(deps)
+    citizen = sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    with pytest.raises(IllegalTransition, match="registered by the door"):
+        online_requests.submit(deps, citizen, request_id)  # a drop-off is registered by its door, not online
+    pin, _ = code_for(deps, citizen, request_id, locker)
+    assert use_pin(deps, locker, pin)[0] == "unlock"
+    for attempt in (
+        lambda: online_requests.withdraw(deps, citizen, request_id),
+        lambda: dropoff.request_dropoff(
+            deps, citizen, request_id, {"lockerId": locker, "size": "S", "documents": FILE}
+        ),
+    ):
+        with pytest.raises(IllegalTransition, match="compartment is open"):
+            attempt()
+
+
+def test_a_retrieval_that_jammed_can_be_tried_again(deps):
+    locker = a_locker(deps)
+    citizen = sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    pin, _ = code_for(deps, citizen, request_id, locker)
+    drop(deps, locker, pin)
+    retrieve_documents(deps, "clerk", request_id)
+    cmd = commands(deps, "unlock")[-1]
+    event(deps, locker, "ack", cmd=cmd["id"], result="rejected", reason="door_jammed")
+    assert not get_request(deps, request_id).retrieve_cmd
+    assert dropoff_review.to_collect(deps)[0]["files"][0]["retrieving"] is False
 
 
 def test_an_empty_compartment_is_marked_and_the_citizen_told(deps):
