@@ -16,10 +16,10 @@ from chalicelib.services import citizen_access, dropoff, dropoff_review, online_
 from chalicelib.services.deposit import deposit_documents, retrieve_documents
 from chalicelib.services.deps import Deps
 from chalicelib.services.desk import NewRequest, mark_ready, register_request
+from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.locker_events import handle_locker_event
 from chalicelib.services.lockers import create_locker
 from chalicelib.services.request_records import get_request
-from chalicelib.services.jobs import run_scheduled_job
 from chalicelib.services.tasks import staff_tasks
 from tests.support.memory_deps import FakeClock, RecordingPublisher, RecordingSms, memory_deps
 
