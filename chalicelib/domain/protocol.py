@@ -46,6 +46,14 @@ REJECT_MESSAGES_RO = {
 }
 
 
+# a drop-off code (issue 14): the citizen holds the file, so the pickup texts would mislead
+DROPOFF_MESSAGES_RO = {
+    "expired": "Codul de depunere a expirat. Cereți un cod nou din ePS2 sau depuneți dosarul la {counter}.",
+    "used": "Codul de depunere a fost deja folosit. Pentru o nouă depunere cereți un cod nou din ePS2.",
+    "wrong_locker": "Acest cod de depunere este pentru alt dulap: {locker}.",
+}
+
+
 def is_stale(event_ts: int, now_ms: int, clock_offset_ms: int | None) -> bool:
     """True when a code event is older than ``STALE_AFTER_MS`` by the backend's clock.
 
@@ -90,9 +98,11 @@ def reject_command(
     kid: str,
     retry_after_s: int | None = None,
     counter: str = "Registratură",
+    text: str | None = None,
 ) -> dict[str, Any]:
     """A ``reject`` answering event ``re``; ``slow_down`` carries the seconds to wait (``retryAfter``), ``full``
-    names the counter where the file can be handed in instead (its place and hours)."""
+    names the counter where the file can be handed in instead (its place and hours); ``text`` replaces the
+    reason's usual screen message (a drop-off code's refusal)."""
     if reason not in REJECT_REASONS:
         raise ValueError(reason)
     message: dict[str, Any] = {
@@ -102,7 +112,7 @@ def reject_command(
         "locker": locker,
         "re": re,
         "reason": reason,
-        "message": REJECT_MESSAGES_RO[reason].format(seconds=retry_after_s or 0, counter=counter),
+        "message": text or REJECT_MESSAGES_RO[reason].format(seconds=retry_after_s or 0, counter=counter),
         "iat": now_ms,
         "exp": now_ms + ttl_s * 1000,
         "kid": kid,

@@ -186,8 +186,8 @@ def _dropoff_text(template: str, ctx: SmsContext) -> str:
             f"Primăria S2: documentele pentru cererea {nr} au ajuns în dulap pe {_date_time(ctx.at_ms)}. Le verificăm."
         )
     if template == "dropoff_incomplete":
-        head = f"Primăria S2: la dosarul {nr} lipsesc: "
-        tail = f". Depuneți-le cu un cod nou din ePS2: {ctx.url}"
+        head = f"Primăria S2: la dosarul {nr} {'lipsește' if len(ctx.documents) == 1 else 'lipsesc'}: "
+        tail = f". Depuneți-{'l' if len(ctx.documents) == 1 else 'le'} cu un cod nou din ePS2: {ctx.url}"
         return head + _names(ctx.documents, 160 - len(head) - len(tail)) + tail
     if template == "dropoff_empty":
         return (

@@ -25,13 +25,28 @@ def build_unlock(
     return message
 
 
-def build_reject(deps: Deps, locker: str, reason: str, re: str, retry_after_s: int | None = None) -> dict[str, Any]:
-    counter = f"{deps.settings.counter_location_ro} ({deps.settings.counter_hours_ro})"
+def build_reject(
+    deps: Deps, locker: str, reason: str, re: str, retry_after_s: int | None = None, text: str | None = None
+) -> dict[str, Any]:
+    """A signed ``reject``; ``text`` replaces the reason's usual screen message (a drop-off code's)."""
     message = reject_command(
-        locker, reason, re, deps.now(), deps.settings.command_ttl_seconds, deps.signer.kid, retry_after_s, counter
+        locker,
+        reason,
+        re,
+        deps.now(),
+        deps.settings.command_ttl_seconds,
+        deps.signer.kid,
+        retry_after_s,
+        counter_text(deps),
+        text,
     )
     message["sig"] = deps.signer.sign(message)
     return message
+
+
+def counter_text(deps: Deps) -> str:
+    """The counter where a file or documents go instead of the locker: its place and hours."""
+    return f"{deps.settings.counter_location_ro} ({deps.settings.counter_hours_ro})"
 
 
 def send_pin_verifier(deps: Deps, credential: Credential) -> None:

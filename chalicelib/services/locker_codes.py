@@ -33,13 +33,13 @@ from .. import metrics
 from ..domain.errors import DependencyDown
 from ..domain.keypad import register_failure, split_code
 from ..domain.lifecycle import Status
-from ..domain.protocol import LockerEvent, is_stale
+from ..domain.protocol import DROPOFF_MESSAGES_RO, LockerEvent, is_stale
 from ..stores.audit import audit_row
 from ..stores.commands import unlock_row
 from ..stores.engine import WriteConflict
 from ..stores.rows import CommandRow, Credential, LockerRow, Request
 from .audit import locker_subject, request_subject
-from .commands import build_reject, build_unlock, publish
+from .commands import build_reject, build_unlock, counter_text, publish
 from .credentials import phone_digits_key, pin_key, token_key
 from .deps import Deps
 from .event_records import claim_event, set_outcome
@@ -77,7 +77,7 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     reason, wait = _refusal(deps, event, typed, now, claimed, credential, keypad_item, meta)
     if reason:
         _undo(deps, claimed, cmd_id)
-        outcome = _reject(deps, event, reason, wait)
+        outcome = _reject(deps, event, reason, wait, _dropoff_text(deps, event, reason, credential))
         if reason == "invalid_code" and is_pin and typed is not None:
             # counted right after the answer: the next PIN is seconds away, a write is milliseconds
             _count_failure(deps, event.locker, keypad_item)
@@ -285,9 +285,24 @@ def _offset(meta: LockerRow | None) -> int | None:
     return None if meta is None or meta.clock_offset_ms is None else int(meta.clock_offset_ms)
 
 
-def _reject(deps: Deps, event: LockerEvent, reason: str, retry_after_s: int | None = None) -> str:
-    publish(deps, build_reject(deps, event.locker, reason, event.id, retry_after_s))
+def _reject(
+    deps: Deps, event: LockerEvent, reason: str, retry_after_s: int | None = None, text: str | None = None
+) -> str:
+    publish(deps, build_reject(deps, event.locker, reason, event.id, retry_after_s, text))
     return f"reject:{reason}"
+
+
+def _dropoff_text(deps: Deps, event: LockerEvent, reason: str, credential: Credential | None) -> str | None:
+    """The screen text for a drop-off code's refusal (the pickup's would speak of documents waiting)."""
+    if credential is None or credential.purpose != "dropoff" or credential.revoked:
+        return None
+    if credential.locker_id != event.locker and reason == "invalid_code":
+        meta = deps.stores.lockers.meta(credential.locker_id)
+        where = ", ".join(filter(None, (meta.name, meta.location))) if meta else credential.locker_id
+        return DROPOFF_MESSAGES_RO["wrong_locker"].format(locker=where)
+    if reason in ("expired", "used"):
+        return DROPOFF_MESSAGES_RO[reason].format(counter=counter_text(deps))
+    return None
 
 
 def _count_failure(deps: Deps, locker_id: str, keypad: LockerRow | None) -> None:

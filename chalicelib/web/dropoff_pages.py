@@ -16,6 +16,7 @@ from typing import Any
 from chalice import Response
 
 from .. import catalogue
+from ..config import settings
 from ..domain import dropoff
 from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..domain.online_requests import DRAFT
@@ -68,7 +69,8 @@ def start_page() -> Response:
         ]
         return page("dropoff/services.html", services=sorted(found, key=lambda s: s["title"][current]))
     back = f"{ROOT}/dulap?serviciu={service_id}"
-    return page("dropoff/start.html", service=service, csrf=csrf_if_signed_in(), back=back)
+    hours = settings().dropoff_code_hours
+    return page("dropoff/start.html", service=service, csrf=csrf_if_signed_in(), back=back, code_hours=hours)
 
 
 @dropoff_pages.route(f"{ROOT}/dulap", methods=["POST"], content_types=FORM)
@@ -254,6 +256,7 @@ def _check_page(visit: Visit, record: Any, error: DomainError | None = None) -> 
         answers=_answers(service, record, visit.lang) if record.status == DRAFT else [],
         size=envelope_label(envelope.size, visit.lang),
         locker=locker,
+        code_hours=visit.deps.settings.dropoff_code_hours,
     )
 
 

@@ -348,3 +348,23 @@ def test_the_desk_cannot_mark_a_dropped_off_file_ready_its_department_answers_it
     with pytest.raises(IllegalTransition, match="department"):
         mark_ready(deps, "clerk", request_id)
     assert get_request(deps, request_id).status == "registered"
+
+
+def test_a_drop_off_codes_refusals_speak_of_the_file_not_of_documents_waiting(deps):
+    locker = a_locker(deps)
+    other = a_locker(deps)
+    citizen = sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    _, token = code_for(deps, citizen, request_id, locker)
+    event(deps, other, "scan", code=token)
+    wrong = commands(deps, "reject")[-1]
+    assert wrong["reason"] == "invalid_code" and "alt dulap: Hol, Parter" in wrong["message"]
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(25 * 3_600_000)
+    event(deps, locker, "heartbeat")
+    event(deps, locker, "scan", code=token)
+    expired = commands(deps, "reject")[-1]
+    assert (
+        expired["reason"] == "expired" and "cod nou" in expired["message"] and "vă așteaptă" not in expired["message"]
+    )
