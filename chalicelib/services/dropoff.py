@@ -19,7 +19,7 @@ from .. import catalogue
 from ..domain import checklist, dropoff, online_requests
 from ..domain.codes import new_pin, new_token
 from ..domain.compartments import fits
-from ..domain.errors import IllegalTransition, InvalidInput, NotFound
+from ..domain.errors import IllegalTransition, InvalidInput, NotFound, TooManyAttempts
 from ..domain.lifecycle import label_ro
 from ..domain.sms import BUCHAREST, SmsContext
 from ..stores.audit import audit_row
@@ -43,6 +43,7 @@ from .notify import current_contact, notify
 from .online_requests import own_request
 
 HOUR_MS = 3_600_000
+CODES_PER_HOUR = 5
 CODE_STATUSES = (online_requests.DRAFT, online_requests.AWAITING_DOCUMENTS)
 
 
@@ -75,7 +76,20 @@ def request_dropoff(deps: Deps, citizen: Citizen, request_id: str, body: dict[st
     documents = dropoff.checked_documents(body.get("documents"))
     locker_id = _usable_locker(deps, body.get("lockerId"), size)
     _check_envelope(record, documents)
+    _count_code(deps, citizen)
     return _issue(deps, record, citizen, locker_id, size, documents)
+
+
+def _count_code(deps: Deps, citizen: Citizen) -> None:
+    """At most ``CODES_PER_HOUR`` drop-off codes an hour for one citizen (each is an SMS, and a code holds a
+    compartment's worth of trust): enough to correct a mistake or two, not to flood a locker."""
+    now = deps.now()
+    if not deps.stores.counters.take(f"dropoff-code#{citizen.owner}#{now // HOUR_MS}", CODES_PER_HOUR):
+        raise TooManyAttempts(
+            "Ați cerut prea multe coduri de depunere. Încercați din nou peste o oră.",
+            "too many drop-off codes asked for in an hour",
+            retry_after_s=3600 - (now // 1000) % 3600,
+        )
 
 
 def _check_envelope(record: Request, documents: list[str]) -> None:

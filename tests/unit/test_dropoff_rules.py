@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.errors import IllegalTransition, IncompleteFile
+from chalicelib.domain.errors import IllegalTransition, IncompleteFile, TooManyAttempts
 from chalicelib.ports import StaffIdentity
 from chalicelib.services import citizen_access, dropoff, dropoff_review, online_requests, online_review
 from chalicelib.services.deposit import deposit_documents, retrieve_documents
@@ -368,3 +368,17 @@ def test_a_drop_off_codes_refusals_speak_of_the_file_not_of_documents_waiting(de
     assert (
         expired["reason"] == "expired" and "cod nou" in expired["message"] and "vă așteaptă" not in expired["message"]
     )
+
+
+def test_a_citizen_gets_at_most_five_drop_off_codes_an_hour(deps):
+    locker = a_locker(deps)
+    citizen = sign_in(deps)
+    request_id = a_draft(deps, citizen)
+    for _ in range(dropoff.CODES_PER_HOUR):
+        code_for(deps, citizen, request_id, locker)
+    with pytest.raises(TooManyAttempts):
+        code_for(deps, citizen, request_id, locker)
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(3_600_000)
+    code_for(deps, citizen, request_id, locker)
