@@ -61,6 +61,7 @@ class Settings:
     email_rate: int = 0  # e-mails a second to SES over all workers; 0: the stage's (14 on AWS, 50 locally)
     announcement_workers: int = 0  # workers at once (the Lambda's maximum concurrency; 0: 2 on AWS, 4 threads locally)
     announcements_queue_url: str = ""  # set by the template; locally found by name in the emulator
+    ses_configuration_set: str = ""  # set by the template: SES publishes bounces and complaints through it
     delivery_lease_seconds: int = 60  # a claim older than this, unmarked, is unconfirmed (the queue's visibility)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -146,6 +147,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "announcement_workers": ("EPS2_ANNOUNCEMENT_WORKERS", int),
     "announcements_queue_url": ("EPS2_ANNOUNCEMENTS_QUEUE_URL", str),
     "delivery_lease_seconds": ("EPS2_DELIVERY_LEASE_SECONDS", int),
+    "ses_configuration_set": ("EPS2_SES_CONFIGURATION_SET", str),
 }
 
 

@@ -199,8 +199,9 @@ class PermanentEmailError(EmailError):
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, body: str) -> str:
-        """Send one plain-text UTF-8 e-mail; return the provider's message id."""
+    def send(self, to: str, subject: str, body: str, tags: dict[str, str] | None = None) -> str:
+        """Send one plain-text UTF-8 e-mail; return the provider's message id. ``tags`` come back in the
+        provider's bounce and complaint notifications (no personal data in them)."""
         ...
 
 

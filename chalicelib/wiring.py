@@ -113,7 +113,7 @@ def build_deps(cfg: Settings) -> Deps:
         session_secret=_decode(secrets["session_secret"], "session_secret"),
         connection=connection,
         site=_site(cfg),
-        email=SesEmail(LazyClient("ses", cfg), cfg.email_sender),
+        email=SesEmail(LazyClient("ses", cfg), cfg.email_sender, cfg.ses_configuration_set),
         queue=SqsQueue(LazyClient("sqs", cfg), cfg.announcements_queue_url, cfg.announcements_queue_name),
     )
 

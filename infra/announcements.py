@@ -6,7 +6,8 @@ so a message is never handed to a second worker while the first may still be on 
 five times goes to the dead-letter queue (kept 14 days, an alarm when it holds any). The worker runs at
 most ``WORKERS`` at once (the event source's maximum concurrency), each paced at its share of the SES rate.
 The API and the scheduled job may only send to the queue; the worker may also receive and delete, and send
-e-mail from the configured sender only (SES ``ses:FromAddress``).
+e-mail from the configured sender only (SES ``ses:FromAddress``), through a configuration set whose
+bounces and complaints come back to the worker through SNS.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ QUEUE, DEAD_LETTER, WORKER = "AnnouncementsQueue", "AnnouncementsDeadLetter", "A
 MAX_RECEIVES = 5
 WORKERS = 2  # the event source's maximum concurrency (EPS2_ANNOUNCEMENT_WORKERS: each paces at rate / WORKERS)
 SENDERS = ("APIHandler", "ScheduledJob", WORKER)  # functions that enqueue
+CONFIGURATION_SET, FEEDBACK_TOPIC = "AnnouncementsConfigurationSet", "AnnouncementsFeedback"
 
 
 def function_timeout(stage: str) -> int:
@@ -79,6 +81,66 @@ def resources(stage: str, function_timeout_s: int) -> dict[str, Any]:
     }
 
 
+def feedback(stage: str) -> dict[str, Any]:
+    """SES's bounces and complaints: the sender's configuration set publishes them to a topic the worker is
+    subscribed to (``services/announcement_bounces.py`` marks the delivery failed)."""
+    topic = {"Ref": FEEDBACK_TOPIC}
+    return {
+        CONFIGURATION_SET: {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": f"eps2-{stage}-announcements"},
+        },
+        FEEDBACK_TOPIC: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"eps2-{stage}-announcements-feedback"},
+        },
+        f"{FEEDBACK_TOPIC}Policy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [topic],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic,
+                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+            },
+        },
+        f"{CONFIGURATION_SET}Feedback": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": CONFIGURATION_SET},
+                "EventDestination": {
+                    "Name": "bounces-and-complaints",
+                    "Enabled": True,
+                    "MatchingEventTypes": ["bounce", "complaint"],
+                    "SnsDestination": {"TopicARN": topic},
+                },
+            },
+        },
+        f"{FEEDBACK_TOPIC}Subscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {"Protocol": "lambda", "TopicArn": topic, "Endpoint": {"Fn::GetAtt": [WORKER, "Arn"]}},
+        },
+        f"{FEEDBACK_TOPIC}Permission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": WORKER},
+                "Principal": "sns.amazonaws.com",
+                "SourceArn": topic,
+            },
+        },
+    }
+
+
 def environment(function: str, settings: Settings, function_timeout_s: int) -> dict[str, Any]:
     """The queue's URL for the functions that use it; the worker's lease equals the queue's visibility."""
     env: dict[str, Any] = {}
@@ -87,6 +149,7 @@ def environment(function: str, settings: Settings, function_timeout_s: int) -> d
     if function == WORKER:
         env["EPS2_DELIVERY_LEASE_SECONDS"] = str(visibility_seconds(function_timeout_s))
         env["EPS2_ANNOUNCEMENT_WORKERS"] = str(WORKERS)
+        env["EPS2_SES_CONFIGURATION_SET"] = {"Ref": CONFIGURATION_SET}
     return env
 
 
@@ -127,7 +190,10 @@ def statements(function: str, settings: Settings) -> list[dict[str, Any]]:
                 "Sid": "AnnouncementsEmail",
                 "Effect": "Allow",
                 "Action": "ses:SendEmail",
-                "Resource": stack_arn("ses", f"identity/{domain}"),
+                "Resource": [
+                    stack_arn("ses", f"identity/{domain}"),
+                    stack_arn("ses", f"configuration-set/eps2-{settings.stage}-announcements"),
+                ],
                 "Condition": {"StringEquals": {"ses:FromAddress": settings.email_sender}},
             }
         )

@@ -234,6 +234,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
     resources.update(attachments.resources(settings.public_base_url))
     timeout = announcements.function_timeout(stage)
     resources.update(announcements.resources(stage, timeout))
+    resources.update(announcements.feedback(stage))
     policy = stage_policy(stage)
     for function, (role_name, suffix) in FUNCTIONS.items():
         resources[f"{function}LogGroup"] = operations.log_group(function_name(stage, suffix))

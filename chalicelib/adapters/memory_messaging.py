@@ -19,14 +19,18 @@ class MemoryEmail:
     fail_for: dict[str, Exception] = field(default_factory=dict)
     on_send: Any = None  # called after the provider accepted a message: a test crashes the worker there
 
-    def send(self, to: str, subject: str, body: str) -> str:
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)  # by message id
+
+    def send(self, to: str, subject: str, body: str, tags: dict[str, str] | None = None) -> str:
         error = self.fail_for.get(to)
         if error is not None:
             raise error
         self.sent.append((to, subject, body))
+        message_id = uuid.uuid4().hex
+        self.tags[message_id] = dict(tags or {})
         if self.on_send is not None:
             self.on_send(to)
-        return uuid.uuid4().hex
+        return message_id
 
 
 class MemoryQueue:

@@ -17,11 +17,17 @@ _RETRYABLE_CODES = {"Throttling", "ThrottlingException", "InternalFailure", "Ser
 
 
 class SesEmail:
-    def __init__(self, client: Any, sender: str) -> None:
+    def __init__(self, client: Any, sender: str, configuration_set: str = "") -> None:
         self._client = client
         self._sender = sender
+        self._configuration_set = configuration_set  # its event destination publishes bounces and complaints
 
-    def send(self, to: str, subject: str, body: str) -> str:
+    def send(self, to: str, subject: str, body: str, tags: dict[str, str] | None = None) -> str:
+        extra: dict[str, Any] = {}
+        if self._configuration_set:
+            extra["ConfigurationSetName"] = self._configuration_set
+        if tags:
+            extra["Tags"] = [{"Name": name, "Value": value} for name, value in tags.items()]
         try:
             response = self._client.send_email(
                 Source=self._sender,
@@ -30,6 +36,7 @@ class SesEmail:
                     "Subject": {"Data": subject, "Charset": "UTF-8"},
                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
                 },
+                **extra,
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")

@@ -217,7 +217,8 @@ def _send(
     link = f"{deps.settings.public_base_url}/staff/asociatie/anunturi/{announcement.id}"
     try:
         if channel == "email":
-            provider_id = deps.email.send(address, announcement.title, rules.email_text(announcement.body, link))
+            tags = {"announcement": announcement.id, "cui": cui}  # a bounce names the delivery it belongs to
+            provider_id = deps.email.send(address, announcement.title, rules.email_text(announcement.body, link), tags)
         else:
             provider_id = deps.sms.send(address, rules.sms_text(announcement.title, link))
     except (PermanentEmailError, PermanentSmsError) as refused:

@@ -135,6 +135,22 @@ class AnnouncementStore:
             if final is not None:
                 self.table.update(announcement_id, add={final: 1}, expect={"id": announcement_id}, tx=tx)
 
+    def mark_bounced(self, announcement_id: str, cui: str, error: str) -> bool:
+        """An e-mail SES had taken bounced (or was complained about): the delivery moves from sent to failed,
+        its count with it, once (False when it was not a sent e-mail, or was marked before)."""
+        try:
+            with self.engine.transaction() as tx:
+                self.deliveries.update(
+                    (announcement_id, cui),
+                    set={"email": "bounced", "status": "failed", "error": error},
+                    expect={"email": "sent", "status": "sent"},
+                    tx=tx,
+                )
+                self.table.update(announcement_id, add={"sent": -1, "failed": 1}, expect={"id": announcement_id}, tx=tx)
+        except WriteConflict:
+            return False
+        return True
+
     def inbox(self, cui: str) -> list[DeliveryRow]:
         """An association's deliveries, oldest first."""
         return list(self.deliveries.query(cui, index="association"))

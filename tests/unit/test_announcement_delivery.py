@@ -14,6 +14,7 @@ from chalicelib.adapters.memory_messaging import MemoryQueue
 from chalicelib.domain.errors import NotFound
 from chalicelib.ports import PermanentEmailError, RetryableEmailError
 from chalicelib.services import announcements, association_inbox
+from chalicelib.services.announcement_bounces import record_ses_notification
 from chalicelib.services.announcement_delivery import Pacer, RecipientHeld, handle_message
 from chalicelib.services.deps import Deps
 from chalicelib.services.jobs import run_scheduled_job
@@ -269,3 +270,28 @@ def test_a_claim_whose_request_was_retried_after_it_went_through_still_sends_onc
     run_worker(deps)
     assert sent_to(deps)["asoc-5@example.ro"] == 1 and len(sent_to(deps)) == 95
     assert announcements.announcement_view(deps, row.id)["counts"]["sent"] == 95
+
+
+def ses_event(deps: Deps, to: str, kind: str = "Bounce", bounce_type: str = "Permanent") -> dict[str, Any]:
+    """The SES event of the e-mail sent to ``to``, as the configuration set publishes it."""
+    index = [address for address, _, _ in deps.email.sent].index(to)  # type: ignore[attr-defined]
+    message_id = list(deps.email.tags)[index]  # type: ignore[attr-defined]
+    tags = {name: [value] for name, value in deps.email.tags[message_id].items()}  # type: ignore[attr-defined]
+    return {
+        "eventType": kind,
+        "mail": {"messageId": message_id, "tags": tags},
+        "bounce": {"bounceType": bounce_type, "bounceSubType": "NoEmail"},
+    }
+
+
+def test_a_permanent_bounce_turns_a_sent_delivery_failed_once_and_a_transient_one_does_not(deps):
+    row = announcements.create_announcement(deps, "clerk", an_announcement())
+    run_worker(deps)
+    assert record_ses_notification(deps, ses_event(deps, "asoc-4@example.ro", bounce_type="Transient")) is False
+    assert record_ses_notification(deps, ses_event(deps, "asoc-4@example.ro")) is True
+    assert record_ses_notification(deps, ses_event(deps, "asoc-4@example.ro")) is False  # SNS delivered it again
+    assert record_ses_notification(deps, ses_event(deps, "asoc-9@example.ro", kind="Complaint")) is True
+    counts = announcements.announcement_view(deps, row.id)["counts"]
+    assert counts == {"queued": 0, "sent": 93, "failed": 2, "unconfirmed": 0, "read": 0}
+    delivery = deps.stores.announcements.delivery(row.id, _cui_of(deps, "asoc-4@example.ro"))
+    assert delivery is not None and delivery.error == "bounce:NoEmail" and delivery.email == "bounced"

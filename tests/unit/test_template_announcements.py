@@ -56,8 +56,22 @@ def test_only_the_worker_may_send_email_and_only_from_the_stages_sender(template
         for s in documents["AnnouncementWorkerRole/AnnouncementWorkerRolePolicy"]["Statement"]
         if s["Action"] == "ses:SendEmail"
     )
-    assert resolve(statement["Resource"]) == f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/ps2.ro"
+    assert resolve(statement["Resource"]) == [
+        f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/ps2.ro",
+        f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/eps2-prod-announcements",
+    ]
     assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": "anunturi@ps2.ro"}}
     receivers = {where for where, document in documents.items() if "sqs:ReceiveMessage" in json.dumps(document)}
     assert receivers == {"AnnouncementWorkerRole/AnnouncementWorkerRolePolicy"}
     assert unscoped_statements(template) == []
+
+
+def test_bounces_and_complaints_come_back_to_the_worker_through_the_configuration_sets_topic(template):
+    resources = template["Resources"]
+    destination = resources["AnnouncementsConfigurationSetFeedback"]["Properties"]
+    assert destination["EventDestination"]["MatchingEventTypes"] == ["bounce", "complaint"]
+    assert destination["EventDestination"]["SnsDestination"] == {"TopicARN": {"Ref": "AnnouncementsFeedback"}}
+    subscription = resources["AnnouncementsFeedbackSubscription"]["Properties"]
+    assert subscription["Endpoint"] == {"Fn::GetAtt": ["AnnouncementWorker", "Arn"]}
+    env = resources["AnnouncementWorker"]["Properties"]["Environment"]["Variables"]
+    assert env["EPS2_SES_CONFIGURATION_SET"] == {"Ref": "AnnouncementsConfigurationSet"}
