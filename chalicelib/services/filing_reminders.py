@@ -14,6 +14,7 @@ import logging
 from datetime import date, datetime
 
 from .. import filing_types
+from ..domain.errors import InvalidInput
 from ..domain.sms import BUCHAREST
 from ..stores.engine import WriteConflict
 from .announcements import create_announcement
@@ -74,6 +75,9 @@ def send_filing_reminders(deps: Deps) -> int:
                 create_announcement(deps, "system", data, announcement_id=announcement_id, origin="reminder")
             except WriteConflict:
                 continue  # another run wrote it first
+            except InvalidInput:
+                log.exception("filing reminder %s refused: the rest of the job goes on", announcement_id)
+                continue
             log.info("filing reminder %s to %d associations", announcement_id, len(missing))
             written += 1
     return written
