@@ -241,7 +241,7 @@ def test_a_file_dropped_off_through_the_pages_and_the_simulated_locker(stack, ad
         staff.page.get_by_label(re.compile("Ce lipsește")).fill("Extrasul este mai vechi de 30 de zile.")
         staff.page.get_by_role("button", name="Lipsesc documente").click()
         assert "așteaptă documente" in staff.page.content()
-        incomplete = sms_to(stack, phone, "lipsesc")
+        incomplete = sms_to(stack, phone, "lipse")
         assert number in incomplete and fold_to_gsm7("Extras de carte funciară") in incomplete
 
         me.page.goto(f"{stack.base_url}/cereri/{request_id}")

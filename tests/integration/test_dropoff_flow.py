@@ -91,7 +91,7 @@ def test_a_file_dropped_off_at_the_locker_is_registered_collected_and_found_inco
 
     asked = clerk.post(f"/api/requests/{request_id}/ask", {"documents": ["extras-carte-funciara"], "message": ""})
     assert asked.status == 200 and asked["status"] == "awaiting_documents", asked
-    missing = sms_to(stack, phone, "lipsesc")
+    missing = sms_to(stack, phone, "lipse")
     assert "Extras de carte funciara" in missing and number in missing and len(missing) <= 160
     assert locker.no_command(0.2)
 
