@@ -57,7 +57,7 @@ def test_clerk_deposit_then_citizen_pickup_with_the_qr(stack, admin, browser, sh
         staff.get_by_role("button", name="Pune în dulap").click()
         compartment = staff.locator("p.huge").inner_text()
         shot(staff, "staff-deposit")
-        wait_until(lambda: sim.doors.doors[compartment] == "open", timeout=10)
+        wait_until(lambda: sim.doors.doors[compartment] == "open", timeout=30)  # two busy workers
         wait_until(lambda: sim.doors.doors[compartment] == "closed", timeout=10)
 
         body = wait_until(lambda: [m for m in outbox(stack) if m["to"] == "+40722999101"])[0]["body"]
@@ -72,7 +72,7 @@ def test_clerk_deposit_then_citizen_pickup_with_the_qr(stack, admin, browser, sh
         deps = build_deps(load_settings(stack.env()))
         token = link.rsplit("/", 1)[1]
         sim.reader.scan(unseal(deps, token, find_by_token(deps, token))["qr"])
-        wait_until(lambda: sim.doors.doors[compartment] == "open", timeout=10)
+        wait_until(lambda: sim.doors.doors[compartment] == "open", timeout=30)  # two busy workers
         wait_until(lambda: sim.doors.doors[compartment] == "closed", timeout=10)
 
         def collected() -> bool:

@@ -213,7 +213,7 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
         wait_until(lambda: not sim.agent.link.connected())
         sim.reader.scan(qr)  # offline: the agent checks the signed credential itself
         compartment = find_by_token(deps, token).compartment
-        wait_until(lambda: sim.doors.doors[compartment] == "closed" and sim.agent.store.backlog() >= 3, timeout=20)
+        wait_until(lambda: sim.doors.doors[compartment] == "closed" and sim.agent.store.backlog() >= 3, timeout=60)
         sim.doors.set_door("A03", "open")
         sim.doors.set_door("A03", "closed")
         sim.reader.scan(qr)  # the same credential twice: refused, the nonce is remembered
