@@ -47,9 +47,12 @@ integration: deps
 
 # Two workers by default (pytest-xdist, whole files to a worker, each worker its own local stack on free ports):
 # most tests wait on sockets and doors, so two stacks on two cores take about half the time. TEST_WORKERS=0: one.
+# The reliability suite (the fuzz run saturates a core; the broker outage stops the broker) runs after, alone.
 TEST_WORKERS ?= 2
 test: deps lint typecheck
-	$(BIN)/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --durations=20 tests
+	$(BIN)/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) -m "not reliability" \
+		--durations=20 tests
+	$(BIN)/pytest -q -m reliability --durations=5 tests
 
 # The portal as a static site in build/site (SITE_URL: its public address, for the sitemap and JSON-LD).
 # The stylesheets are compiled from templates/scss only when their sources changed (that needs npm ci).
