@@ -50,9 +50,9 @@ integration: deps
 # The reliability suite (the fuzz run saturates a core; the broker outage stops the broker) runs after, alone.
 TEST_WORKERS ?= 2
 test: deps lint typecheck
-	$(BIN)/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) -m "not reliability" \
-		--durations=20 tests
-	$(BIN)/pytest -q -m reliability --durations=5 tests
+	$(BIN)/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) \
+		-m "not reliability and not serial" --durations=20 tests
+	$(BIN)/pytest -q -m "reliability or serial" --durations=5 tests
 
 # The portal as a static site in build/site (SITE_URL: its public address, for the sitemap and JSON-LD).
 # The stylesheets are compiled from templates/scss only when their sources changed (that needs npm ci).

@@ -6,12 +6,17 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 from chalicelib.config import load_settings
 from chalicelib.services.credentials import find_by_token, unseal
 from chalicelib.wiring import build_deps
 from iot.simulator import build_simulator
 from tests.conftest import outbox, wait_until
 
+# In make test's parallel phase the deposit's door never opened (3 runs in 4; it passes alone and serially;
+# the cause is not found yet): it runs in the single-process phase.
+pytestmark = pytest.mark.serial
 PHONE = (390, 844)
 
 
