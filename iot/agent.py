@@ -260,13 +260,17 @@ class LockerAgent:
     # doors -------------------------------------------------------------------------
     def on_door_change(self, compartment: str, state: str) -> None:
         purpose = None
-        with self._doors_lock, self.store.transaction():
-            if state == "open":
-                self._door_opened(compartment)
-            elif state == "closed":
-                purpose = self._door_closed(compartment)
-            else:
-                self.emit("fault", reason="sensor_unknown", compartment=compartment)
+        try:
+            with self._doors_lock, self.store.transaction():
+                if state == "open":
+                    self._door_opened(compartment)
+                elif state == "closed":
+                    purpose = self._door_closed(compartment)
+                else:
+                    self.emit("fault", reason="sensor_unknown", compartment=compartment)
+        except Exception:  # the sensor's thread must not die silently: the door cycle is rolled back, say so
+            log.exception("door %s went %s and the agent could not record it", compartment, state)
+            raise
         if state == "closed":
             self.screen.show(DROPOFF_THANKS if purpose == "dropoff" else WELCOME)
         if self.link.connected():

@@ -60,9 +60,19 @@ class SimulatedCompartments:
     def pulse_relay(self, compartment: str) -> None:
         if compartment in self.jammed:
             return
-        threading.Timer(0.05, self.set_door, (compartment, "open")).start()
+        threading.Thread(target=self._door_cycle, args=(compartment,), name=f"door-{compartment}", daemon=True).start()
+
+    def _door_cycle(self, compartment: str) -> None:
+        """The citizen's hand: the door swings open, and (unless told otherwise) closes ``auto_close_s`` later.
+
+        One thread does both in order: two timers could fire out of order on a loaded machine and
+        "close" a door before it opened, leaving it open for good.
+        """
+        time.sleep(0.05)
+        self.set_door(compartment, "open")
         if self.auto_close_s is not None:
-            threading.Timer(0.05 + self.auto_close_s, self.set_door, (compartment, "closed")).start()
+            time.sleep(self.auto_close_s)
+            self.set_door(compartment, "closed")
 
     def set_door(self, compartment: str, state: str) -> None:
         if self.doors.get(compartment) == state:

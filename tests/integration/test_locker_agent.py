@@ -213,7 +213,14 @@ def test_events_survive_a_broker_outage_and_an_agent_restart_and_an_offline_pick
         wait_until(lambda: not sim.agent.link.connected())
         sim.reader.scan(qr)  # offline: the agent checks the signed credential itself
         compartment = find_by_token(deps, token).compartment
-        wait_until(lambda: sim.doors.doors[compartment] == "closed" and sim.agent.store.backlog() >= 3, timeout=60)
+        try:
+            wait_until(lambda: sim.doors.doors[compartment] == "closed" and sim.agent.store.backlog() >= 3, timeout=60)
+        except AssertionError:
+            pending = [(e["type"], e.get("compartment")) for e in sim.agent.store.pending(1000)]
+            raise AssertionError(
+                f"offline door cycle not recorded: doors={sim.doors.doors} screen={sim.screen.history} "
+                f"pending={pending}"
+            ) from None
         sim.doors.set_door("A03", "open")
         sim.doors.set_door("A03", "closed")
         sim.reader.scan(qr)  # the same credential twice: refused, the nonce is remembered
