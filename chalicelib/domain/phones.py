@@ -1,14 +1,18 @@
-"""Phone numbers: validated and normalised to E.164 (Romanian by default), masked for display."""
+"""Phone numbers: validated and normalised to E.164 (Romanian by default), masked for display.
+
+``phonenumbers`` (about 75 ms to import) is loaded when a number is first parsed: the locker-event Lambda,
+whose cold start a citizen waits on, never parses one.
+"""
 
 from __future__ import annotations
-
-import phonenumbers
 
 from .errors import InvalidInput
 
 
 def normalise_phone(raw: str, default_region: str = "RO") -> str:
     """E.164 form of ``raw``; raises InvalidInput for anything that is not a valid number."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException:

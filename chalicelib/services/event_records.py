@@ -18,19 +18,24 @@ log = logging.getLogger(__name__)
 KEEP_EVENTS_S = 365 * 86_400
 
 
-def claim_event(deps: Deps, event: LockerEvent) -> bool:
-    """True the first time this event is seen (conditional put); False for a repeated delivery."""
-    row = LockerEventRow(
+def event_row(deps: Deps, event: LockerEvent, outcome: str | None = None) -> LockerEventRow:
+    """The record of an event as received now (its code redacted)."""
+    return LockerEventRow(
         locker_id=event.locker,
         event_id=event.id,
         type=event.type,
         ts=event.ts,
         received_at=deps.now(),
         payload=redacted(event.raw or {}),
+        outcome=outcome,
         ttl=deps.now() // 1000 + KEEP_EVENTS_S,
     )
+
+
+def claim_event(deps: Deps, event: LockerEvent) -> bool:
+    """True the first time this event is seen (conditional put); False for a repeated delivery."""
     try:
-        deps.stores.events.record_first(row)
+        deps.stores.events.record_first(event_row(deps, event))
     except WriteConflict:
         return False
     return True

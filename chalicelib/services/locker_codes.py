@@ -1,23 +1,23 @@
 """A code at the locker: a scanned QR token or a typed PIN, answered with ``unlock`` or ``reject``.
 
-One round trip before the door opens. These DynamoDB requests run at the same time:
+One round trip before the door opens: two DynamoDB requests made at the same time.
 
 - the **claim**: one conditional ``UpdateItem`` on the credential, whose key is derived from the code,
   proves the code exists, belongs to this locker, is unexpired, unrevoked and unused (and, for 12
   digits, that the phone digits match), marks it used by this event and returns the compartment and
-  the request it opens;
-- the **event record** (conditional put on locker + event id): a duplicate delivery of the same event
-  gets no command at all;
-- the **reads**: the credential, and in one BatchGetItem the keypad state and the locker's clock offset,
-  which say why a claim failed (invalid, used, expired) and whether the keypad or the event's age
-  refuse it anyway.
+  the request it opens. When the claim is refused, the same request returns the credential as it was
+  (``ReturnValuesOnConditionCheckFailure``): why (invalid, used, expired) needs no other read, and a
+  code already claimed by *this* event id is a duplicate delivery, which gets no command at all;
+- one ``BatchGetItem`` of the keypad state (PINs only) and the locker's clock offset: whether the
+  keypad (slow-down, phone digits under attack) or the event's age refuse the code anyway.
 
-A claim that must not stand (the event is a duplicate or stale, the keypad is slowed down or asks for
-the phone digits) is undone before the ``reject``. After a successful claim the signed ``unlock`` is
-published at once; the bookkeeping (the sibling code used, the request's pickup command, the command
-record, the audit entry) is written after the publish, off the citizen's wait. Until it is, the claim
-carries ``unconfirmed``: a crash in between is reconciled by the door events (``locker_doors``) or,
-if the door never opened, by the scheduled job (``reconcile_unconfirmed_claims``).
+A valid code's signed ``unlock`` is published at once; the bookkeeping (the event's record, the sibling
+code used, the request's pickup command, the command record, the audit entry) is one transaction after
+the publish, off the citizen's wait. Until it is written the claim carries ``unconfirmed``: a crash in
+between is reconciled by the door events (``locker_doors``) or, if the door never opened, by the scheduled
+job (``reconcile_unconfirmed_claims``). A code that is refused costs a second round trip before the
+``reject``: the event's record (its conditional put tells a duplicate delivery, which gets nothing) and the
+undoing of a claim that must not stand (the keypad is slowed down or the event is stale).
 The keypad policy (slow-down, phone digits under attack) is ``domain/keypad.py``.
 """
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import metrics
@@ -42,12 +42,24 @@ from .audit import locker_subject, request_subject
 from .commands import build_reject, build_unlock, counter_text, publish
 from .credentials import phone_digits_key, pin_key, token_key
 from .deps import Deps
-from .event_records import claim_event, set_outcome
+from .event_records import claim_event, event_row, set_outcome
 from .locker_dropoff import open_for_dropoff
 from .lockers import keypad_state
 
 log = logging.getLogger(__name__)
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="code-claim")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the claim's one request said: the code claimed for this event, or the code as it was (None: none)."""
+
+    claimed: Credential | None
+    found: Credential | None
+
+    def duplicate_of(self, event: LockerEvent) -> bool:
+        """The code is already claimed by this very event id: its first delivery answered, or is answering."""
+        return self.claimed is None and self.found is not None and self.found.claimed_event == event.id
 
 
 def on_code(deps: Deps, event: LockerEvent) -> str:
@@ -64,20 +76,19 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     cmd_id = uuid.uuid4().hex
     phone = phone_digits_key(deps, key, typed[1]) if key and typed and typed[1] else None
     claim_future = _POOL.submit(_claim, deps, key, event, now, cmd_id, phone) if key else None
-    event_future: Future[bool] = _POOL.submit(claim_event, deps, event)
-    credential_future = _POOL.submit(deps.stores.credentials.get, key) if key else None
     keypad_item, meta = deps.stores.lockers.keypad_and_meta(event.locker, with_keypad=is_pin)
-    credential = credential_future.result() if credential_future else None
-    claimed = claim_future.result() if claim_future else None
-    if claimed is None and key and _maybe_ours(credential, cmd_id):
-        claimed = _ours(deps, key, cmd_id)
-    if not event_future.result():
-        _undo(deps, claimed, cmd_id)  # the first delivery of this event answered already
+    claim = claim_future.result() if claim_future else Claim(None, None)
+    if claim.duplicate_of(event):
         return "duplicate"
+    claimed, credential = claim.claimed, claim.found
     reason, wait = _refusal(deps, event, typed, now, claimed, credential, keypad_item, meta)
     if reason:
-        _undo(deps, claimed, cmd_id)
-        outcome = _reject(deps, event, reason, wait, _dropoff_text(deps, event, reason, credential))
+        undone = _POOL.submit(_undo, deps, claimed, cmd_id)
+        first = claim_event(deps, event)
+        undone.result()
+        if not first:
+            return "duplicate"  # the first delivery of this event answered already
+        outcome = _reject(deps, event, reason, wait, _dropoff_text(deps, event, reason, credential or claimed))
         if reason == "invalid_code" and is_pin and typed is not None:
             # counted right after the answer: the next PIN is seconds away, a write is milliseconds
             _count_failure(deps, event.locker, keypad_item)
@@ -85,6 +96,7 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
         return outcome
     assert claimed is not None
     if claimed.purpose == "dropoff":  # a drop-off code opens a free compartment, allocated now
+        claim_event(deps, event)  # first: the claim, made by this event id, already told a duplicate
         return open_for_dropoff(deps, event, claimed, cmd_id, now)
     message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
     publish(deps, message)
@@ -92,23 +104,16 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     return "unlock"
 
 
-def _claim(deps: Deps, key: str, event: LockerEvent, now: int, cmd_id: str, phone: str | None) -> Credential | None:
-    """The credential, claimed for this event, or None when the code cannot open anything now."""
+def _claim(deps: Deps, key: str, event: LockerEvent, now: int, cmd_id: str, phone: str | None) -> Claim:
+    """The credential claimed for this event, or (when it cannot open anything now) the credential as it was."""
     try:
-        return deps.stores.credentials.claim(key, event.locker, now, cmd_id, event.id, phone)
-    except WriteConflict:
-        return None
-
-
-def _maybe_ours(credential: Credential | None, cmd_id: str) -> bool:
-    """The claim failed, yet the code was unused when read (or is claimed by this very unlock): a retried
-    request whose first attempt did apply (a timeout) fails its own condition. Rare: read it again."""
-    return credential is not None and (credential.used_at is None or credential.claimed_cmd == cmd_id)
-
-
-def _ours(deps: Deps, key: str, cmd_id: str) -> Credential | None:
-    current = deps.stores.credentials.get(key)
-    return current if current is not None and current.claimed_cmd == cmd_id else None
+        return Claim(deps.stores.credentials.claim(key, event.locker, now, cmd_id, event.id, phone), None)
+    except WriteConflict as refused:
+        found: Credential | None = refused.current
+        if found is not None and found.claimed_cmd == cmd_id:
+            # a retried request whose first attempt did apply (a timeout) fails its own condition: ours
+            return Claim(found, None)
+        return Claim(None, found)
 
 
 def _undo(deps: Deps, claimed: Credential | None, cmd_id: str) -> None:
@@ -169,10 +174,13 @@ def _confirm(
     now: int,
     record_outcome: bool = True,
 ) -> None:
-    """The bookkeeping of a published unlock: sibling used, request's pickup command, command record, audit."""
+    """The bookkeeping of a published unlock: the event's record, sibling used, request's pickup command,
+    command record, audit; one transaction."""
     cmd_id = str(message["id"])
     try:
         with deps.stores.transaction() as tx:
+            if record_outcome:
+                deps.stores.events.record(event_row(deps, event, "unlock"), tx)
             deps.stores.credentials.confirm_claim(claimed.code_key, cmd_id, tx)
             if claimed.sibling:
                 deps.stores.credentials.mark_used(claimed.sibling, now, tx, by_cmd=cmd_id)
@@ -182,7 +190,12 @@ def _confirm(
                 set={"pickup_cmd": cmd_id, "updated_at": now},
                 expect={"status": Status.IN_LOCKER.value},
             )
-            command = replace(unlock_row(message, claimed.request_id), credential_key=claimed.code_key)
+            command = replace(
+                unlock_row(message, claimed.request_id),
+                credential_key=claimed.code_key,
+                offline_nonce=claimed.offline_nonce,
+                offline_until=claimed.expires_at if claimed.offline_nonce else None,
+            )
             deps.stores.commands.record(command, tx)
             deps.stores.audit.add(
                 audit_row(
@@ -199,9 +212,15 @@ def _confirm(
     except WriteConflict:
         # the request left in_locker meanwhile (taken back by staff): the door events decide what happened
         log.warning("bookkeeping of unlock %s not written; reconciled by the door events or the job", cmd_id)
-        return
-    if record_outcome:
-        set_outcome(deps, event, "unlock")
+        if record_outcome:
+            _record_answered(deps, event)
+
+
+def _record_answered(deps: Deps, event: LockerEvent) -> None:
+    try:
+        deps.stores.events.record_first(event_row(deps, event, "unlock"))
+    except WriteConflict:
+        pass  # recorded already
 
 
 def recover_unrecorded_unlock(deps: Deps, locker_id: str, compartment: str, cmd_id: str) -> CommandRow | None:

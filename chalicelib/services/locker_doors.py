@@ -26,6 +26,7 @@ from .deposit import release_compartment, revoke_offline_credential
 from .deps import Deps
 from .locker_codes import recover_unrecorded_unlock
 from .locker_dropoff import on_dropoff_closed, on_dropped_file_retrieved, undo_dropoff
+from .lockers import revoked_until, tell_revoked
 from .notify import notify, pickup_context, prepare_for, send_prepared, sms_context
 from .request_records import close_actions, get_request, schedule_contact_erasure
 from .status_writes import write_status
@@ -87,10 +88,10 @@ def _on_door(deps: Deps, event: LockerEvent) -> str:
     if command.purpose == "deposit" and request.status == Status.RESERVED.value and request.deposit_cmd == command.id:
         return _deposit_confirmed(deps, request, contact, actor)
     if command.purpose == "pickup" and request.status == Status.IN_LOCKER.value and request.pickup_cmd == command.id:
-        return _closed_after(deps, request, contact, actor, "collect_from_locker")
+        return _closed_after(deps, request, contact, actor, "collect_from_locker", command)
     retrievable = (Status.EXPIRED.value, Status.IN_LOCKER.value)
     if command.purpose == "retrieve" and request.status in retrievable and request.retrieve_cmd == command.id:
-        return _closed_after(deps, request, contact, actor, "returned")
+        return _closed_after(deps, request, contact, actor, "returned", command)
     return "door_state"
 
 
@@ -162,9 +163,12 @@ def _pin_credential(request: Request, codes: IssuedCodes, expires_at: int) -> Cr
     )
 
 
-def _closed_after(deps: Deps, request: Request, contact: Contact | None, actor: str, action: str) -> str:
+def _closed_after(
+    deps: Deps, request: Request, contact: Contact | None, actor: str, action: str, command: CommandRow
+) -> str:
     """The door closed after a pickup or a retrieval: in one transaction the request closes, its compartment is
-    free again, the "collected" SMS is recorded and the contact's erasure is scheduled; then the SMS goes."""
+    free again, the "collected" SMS is recorded, the contact's erasure is scheduled and (after a pickup) the
+    offline credential the unlock's bookkeeping noted is revoked; then the SMS and the revocation go out."""
     now = deps.now()
     assert request.locker_id and request.compartment
     change = change_status(request.id, request.status, action, now, actor)
@@ -173,6 +177,7 @@ def _closed_after(deps: Deps, request: Request, contact: Contact | None, actor: 
     sms = None
     if after == Status.COLLECTED and deps.settings.collected_sms_enabled:
         sms = prepare_for(deps, request, contact, "collected", sms_context(deps, request, at_ms=now))
+    nonce = command.offline_nonce if after == Status.COLLECTED and command.offline_until else None
     erase_at = now // 1000 + deps.settings.erase_after_days * 86_400
     for with_contact in (contact is not None, False):
         try:
@@ -183,13 +188,18 @@ def _closed_after(deps: Deps, request: Request, contact: Contact | None, actor: 
                     deps.stores.notifications.record(sms.record, tx)
                 if with_contact:
                     deps.stores.requests.schedule_contact_erasure(request.id, erase_at, tx)
+                if nonce:
+                    until = revoked_until(int(command.offline_until or 0))
+                    deps.stores.lockers.add_revocation(request.locker_id, nonce, until, tx)
         except WriteConflict:
             current = deps.stores.requests.get(request.id)
             if with_contact and current is not None and current.status == request.status:
                 continue  # the contact went meanwhile: close without scheduling its erasure
             return "stale"
         break
-    if after == Status.COLLECTED:
+    if nonce:
+        tell_revoked(deps, request.locker_id, nonce)
+    elif after == Status.COLLECTED:  # an unlock recorded before commands noted the nonce: read it
         revoke_offline_credential(deps, request)
     if sms is not None:
         send_prepared(deps, sms)

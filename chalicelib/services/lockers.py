@@ -288,7 +288,17 @@ def revoke_offline(deps: Deps, locker_id: str, nonce: str, expires_at: int) -> N
 
     Kept a day past the credential's expiry, so a locker whose clock runs late still learns of it.
     """
-    deps.stores.lockers.add_revocation(locker_id, nonce, expires_at + 86_400_000)
+    deps.stores.lockers.add_revocation(locker_id, nonce, revoked_until(expires_at))
+    tell_revoked(deps, locker_id, nonce)
+
+
+def revoked_until(expires_at: int) -> int:
+    """How long a locker must refuse an offline credential expiring at ``expires_at``: a day more."""
+    return expires_at + 86_400_000
+
+
+def tell_revoked(deps: Deps, locker_id: str, nonce: str) -> None:
+    """Tell the locker now of a revocation already recorded (it hears it again at every reconnection)."""
     try:
         publish(deps, build_revoke(deps, locker_id, [nonce]))
     except DependencyDown:

@@ -276,9 +276,32 @@ class DynamoTable:
         if tx is not None:
             cast(DynamoTransaction, tx).stage().update(item, actions=actions, condition=condition)
             return None
+        return self._update_now(item, actions, condition)
+
+    def _update_now(self, item: Model, actions: list[Action], condition: Condition | None) -> Any:
+        """One UpdateItem returning the item as written. On a failed condition DynamoDB returns the item as
+        the condition found it (``ReturnValuesOnConditionCheckFailure``, no extra cost), carried by
+        ``WriteConflict.current``: pynamodb's ``Model.update`` drops it, so the request is made here."""
+        table = self.model._get_connection()
+        hash_value, range_value = item._get_hash_range_key_serialized_values()
+        request = table.get_operation_kwargs(
+            hash_value,
+            range_key=range_value,
+            actions=actions,
+            condition=condition,
+            return_values="ALL_NEW",
+            return_values_on_condition_failure="ALL_OLD",
+        )
         with translated_errors():
-            item.update(actions=actions, condition=condition)
-        return self.to_row(item)
+            try:
+                written = table.connection.client._make_api_call("UpdateItem", request)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                found = error.response.get("Item")
+                current = self.to_row(self.model.from_raw_data(found)) if found else None
+                raise WriteConflict("ConditionalCheckFailedException", current=current) from error
+        return self.to_row(self.model.from_raw_data(written["Attributes"]))
 
     def delete(self, key: Key, expect: Expect | None = None, tx: Transaction | None = None) -> None:
         item = self._item(key)

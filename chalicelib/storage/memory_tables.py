@@ -106,7 +106,8 @@ class MemoryTable:
             return
         with self._lock:
             if not check():
-                raise WriteConflict(f"condition failed on {self.spec.name} {key}")
+                current = copy.deepcopy(self.rows.get(key))
+                raise WriteConflict(f"condition failed on {self.spec.name} {key}", current=current)
             apply()
 
     # reads

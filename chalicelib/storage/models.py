@@ -299,6 +299,8 @@ class CommandRecord(_Base):
     reason = UnicodeAttribute(null=True)
     pending = UnicodeAttribute(null=True)
     credential_key = UnicodeAttribute(null=True)
+    offline_nonce = UnicodeAttribute(null=True)
+    offline_until = NumberAttribute(null=True)
     ttl = TTLAttribute(null=True)
     by_pending = PendingCommandIndex()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .engine import ABSENT, PRESENT, Engine, Transaction, WriteConflict, ge, lt
+from .engine import ABSENT, PRESENT, Engine, Transaction, WriteConflict, ge, lt, ne
 from .rows import Credential
 
 KEEP_AFTER_EXPIRY_S = 30 * 86_400
@@ -49,13 +49,15 @@ class CredentialStore:
     ) -> Credential:
         """Mark the code used by ``event_id`` for unlock ``cmd_id`` and return it as written, only if it exists,
         belongs to ``locker_id``, is unrevoked, unused and unexpired at ``now`` (and, when given, matches the
-        phone digits); otherwise WriteConflict. One conditional UpdateItem."""
+        phone digits); otherwise WriteConflict, whose ``current`` is the code as the claim found it (None: no such
+        code), so the refusal's reason needs no read. One conditional UpdateItem."""
         expect = {
             "code_key": PRESENT,
             "locker_id": locker_id,
             "revoked": False,
             "used_at": ABSENT,
             "expires_at": ge(now),
+            "claimed_event": ne(event_id),  # an undone claim remembers its event: a redelivery is told apart
         }
         if phone_digits is not None:
             expect["phone_digits"] = phone_digits
@@ -68,10 +70,11 @@ class CredentialStore:
         return row
 
     def undo_claim(self, code_key: str, cmd_id: str) -> None:
-        """Give the code back (unused again), only if its claim is still the one of unlock ``cmd_id``."""
+        """Give the code back (unused again), only if its claim is still the one of unlock ``cmd_id``. The event
+        that claimed it stays noted: a redelivery of that event cannot claim it again (it is a duplicate)."""
         self.table.update(
             code_key,
-            remove=["used_at", "claimed_cmd", "claimed_event", "unconfirmed"],
+            remove=["used_at", "claimed_cmd", "unconfirmed"],
             expect={"claimed_cmd": cmd_id},
         )
 

@@ -26,7 +26,15 @@ Key = str | tuple[str, str]
 
 
 class WriteConflict(Exception):
-    """A guarded write found the item in another state than expected; nothing of its transaction was written."""
+    """A guarded write found the item in another state than expected; nothing of its transaction was written.
+
+    For a failed ``update`` outside a transaction, ``current`` is the item as the condition found it (None:
+    there is none), returned by the same request: the caller learns why without reading it again.
+    """
+
+    def __init__(self, *args: object, current: Any = None) -> None:
+        super().__init__(*args)
+        self.current = current
 
 
 class _Marker:
@@ -195,7 +203,8 @@ class Table(Protocol, Generic[Row]):
     ) -> Row | None:
         """Set, remove and add (numbers) attributes; creates the item if it does not exist and ``expect``
         allows. Returns the row as written when not in a transaction (None in one). A ``None`` in ``set``
-        removes the attribute."""
+        removes the attribute. Outside a transaction a failed ``expect`` raises ``WriteConflict`` with
+        ``current``, the item as it was."""
         ...
 
     def delete(self, key: Key, expect: Expect | None = None, tx: Transaction | None = None) -> None: ...

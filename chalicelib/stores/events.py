@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .engine import ABSENT, Engine
+from .engine import ABSENT, Engine, Transaction
 from .rows import LockerEventRow
 
 
@@ -13,6 +13,11 @@ class EventStore:
     def record_first(self, row: LockerEventRow) -> None:
         """Record an event as received; WriteConflict if this locker's event id was recorded already."""
         self.table.put(row, expect={"event_id": ABSENT})
+
+    def record(self, row: LockerEventRow, tx: Transaction) -> None:
+        """Record an event with its outcome inside ``tx``, unguarded: a code event already answered, whose
+        claim (made by this event id) is what tells a duplicate delivery."""
+        self.table.put(row, tx=tx)
 
     def forget(self, locker_id: str, event_id: str) -> None:
         """Remove an event's record, so its redelivery is handled again."""

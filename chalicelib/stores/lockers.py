@@ -87,9 +87,9 @@ class LockerStore:
             tx=tx,
         )
 
-    def add_revocation(self, locker_id: str, nonce: str, until_ms: int) -> None:
+    def add_revocation(self, locker_id: str, nonce: str, until_ms: int, tx: Transaction | None = None) -> None:
         """An offline credential the locker must refuse until ``until_ms`` (the row expires a while later)."""
-        self.table.put(revocation_row(locker_id, nonce, until_ms))
+        self.table.put(revocation_row(locker_id, nonce, until_ms), tx=tx)
 
     def revocations(self, locker_id: str, now_ms: int) -> list[str]:
         """Nonces of the offline credentials still to refuse."""

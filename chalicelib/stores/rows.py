@@ -211,6 +211,8 @@ class CommandRow:
     reason: str | None = None
     pending: str | None = None
     credential_key: str | None = None
+    offline_nonce: str | None = None  # a pickup's: the offline credential its door closing revokes
+    offline_until: int | None = None  # that credential's expiry (ms)
     ttl: int | None = None
 
 

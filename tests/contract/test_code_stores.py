@@ -91,8 +91,23 @@ def test_only_the_claim_of_the_same_unlock_is_undone(stores: Stores) -> None:
     assert stores.credentials.get(code.code_key).used_at == NOW
     stores.credentials.undo_claim(code.code_key, "cmd1")
     row = stores.credentials.get(code.code_key)
-    assert (row.used_at, row.claimed_cmd, row.claimed_event, row.unconfirmed) == (None, None, None, None)
+    # unused again; the event that claimed it stays noted, so its redelivery cannot claim it again
+    assert (row.used_at, row.claimed_cmd, row.claimed_event, row.unconfirmed) == (None, None, "ev1", None)
+    with pytest.raises(WriteConflict) as again:
+        stores.credentials.claim(code.code_key, "L1", NOW, "cmd2", "ev1")
+    assert again.value.current.claimed_event == "ev1"  # the refusal says who: a duplicate delivery
     assert stores.credentials.claim(code.code_key, "L1", NOW, "cmd3", "ev3").claimed_cmd == "cmd3"
+
+
+def test_a_refused_claim_returns_the_code_as_it_was_or_none(stores: Stores) -> None:
+    code = a_code(stores)
+    stores.credentials.claim(code.code_key, "L1", NOW, "cmd1", "ev1")
+    with pytest.raises(WriteConflict) as used:
+        stores.credentials.claim(code.code_key, "L1", NOW, "cmd2", "ev2")
+    assert (used.value.current.used_at, used.value.current.claimed_event) == (NOW, "ev1")
+    with pytest.raises(WriteConflict) as unknown:
+        stores.credentials.claim("no-such-code", "L1", NOW, "cmd3", "ev3")
+    assert unknown.value.current is None
 
 
 def test_a_confirmed_claim_leaves_the_unconfirmed_index(stores: Stores) -> None:

@@ -86,6 +86,17 @@ def test_a_condition_on_a_missing_item_fails(stores: Stores) -> None:
         stores.requests.table.update(uid(), set={"status": "x"}, expect={"status": "ready"})
 
 
+def test_a_failed_update_says_what_it_found_in_the_same_request(stores: Stores) -> None:
+    row = Request(id=uid(), registration_number=uid(), status="collected", locker_id="l1")
+    stores.requests.table.put(row)
+    with pytest.raises(WriteConflict) as refused:
+        stores.requests.table.update(row.id, set={"compartment": "A01"}, expect={"status": "in_locker"})
+    assert refused.value.current == row  # as it was: the refused write changed nothing
+    with pytest.raises(WriteConflict) as missing:
+        stores.requests.table.update(uid(), set={"compartment": "A01"}, expect={"id": PRESENT})
+    assert missing.value.current is None
+
+
 def test_a_transaction_writes_everything_or_nothing(stores: Stores) -> None:
     a, b = Counter(key=uid(), value=1), Counter(key=uid(), value=1)
     stores.counters.table.put(a)

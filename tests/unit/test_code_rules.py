@@ -17,7 +17,6 @@ from chalicelib.services import locker_codes
 from chalicelib.services.audit import history, locker_subject, request_subject
 from chalicelib.services.credentials import IssuedCodes, issue_codes, pin_key
 from chalicelib.services.deps import Deps
-from chalicelib.services.event_records import claim_event
 from chalicelib.services.locker_codes import on_code, reconcile_unconfirmed_claims, recover_unrecorded_unlock
 from chalicelib.services.pickup_extension import extend_pickup
 from chalicelib.services.pickup_page import pickup_page
@@ -111,14 +110,9 @@ def test_a_valid_pin_opens_with_one_round_trip_and_the_bookkeeping_after_the_pub
     calls.clear()
     assert code(deps, locker, "pin", codes.pin, event_id="ev1") == "unlock"
     publish_at = calls.index("publish unlock")
-    # before the answer: the claim, the event record, the credential and one read of keypad + meta, all at once
-    assert sorted(calls[:publish_at]) == [
-        "credentials.get",
-        "credentials.update",
-        "locker-events.put",
-        "lockers.get_many",
-    ]
-    assert calls[publish_at + 1 :] == ["transaction", "locker-events.update"]
+    # before the answer: two requests at once, the claim and one read of keypad + meta
+    assert sorted(calls[:publish_at]) == ["credentials.update", "lockers.get_many"]
+    assert calls[publish_at + 1 :] == ["transaction"]  # the event's record is written with the bookkeeping
     unlock = published(deps)[-1]
     assert (unlock["type"], unlock["compartment"], unlock["re"], unlock["purpose"]) == (
         "unlock",
@@ -151,24 +145,38 @@ def test_a_wrong_pin_is_refused_in_one_round_trip_and_counted_after_the_answer(d
     calls.clear()
     assert code(deps, locker, "pin", wrong(codes.pin)) == "reject:invalid_code"
     publish_at = calls.index("publish reject")
-    assert sorted(calls[:publish_at]) == [
-        "credentials.get",
-        "credentials.update",
-        "locker-events.put",
-        "lockers.get_many",
-    ]
+    # the claim (refused: it says there is no such code) with the keypad read, then the event's record
+    assert sorted(calls[: publish_at - 1]) == ["credentials.update", "lockers.get_many"]
+    assert calls[publish_at - 1] == "locker-events.put"
     assert calls[publish_at + 1 :] == ["lockers.update", "locker-events.update"]
     assert deps.stores.lockers.keypad(locker).failures == 1
 
 
-def test_a_duplicate_delivery_gets_no_answer_and_leaves_the_code_unused(deps: Deps) -> None:
+def test_a_redelivered_wrong_pin_gets_no_second_answer_and_is_counted_once(deps: Deps) -> None:
     locker, _, codes = waiting(deps)
-    event_id = uuid.uuid4().hex
-    assert claim_event(deps, LockerEvent(locker=locker, id=event_id, type="pin", ts=deps.now()))
-    assert code(deps, locker, "pin", codes.pin, event_id=event_id) == "duplicate"
-    assert published(deps) == []
+    assert code(deps, locker, "pin", wrong(codes.pin), event_id="ev-w") == "reject:invalid_code"
+    assert code(deps, locker, "pin", wrong(codes.pin), event_id="ev-w") == "duplicate"
+    assert len(published(deps)) == 1 and deps.stores.lockers.keypad(locker).failures == 1
+
+
+def test_a_redelivery_of_a_refused_event_never_opens_later_and_the_code_stays_valid(deps: Deps) -> None:
+    locker, _, codes = waiting(deps)
+    stale_ts = deps.now() - 31_000
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-s", ts=stale_ts) == "reject:stale"
+    deps.clock.advance(5_000)  # type: ignore[attr-defined]
+    # the same delivery again, even if it were no longer judged stale, gets no command at all
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-s", ts=deps.now()) == "duplicate"
+    assert [m["type"] for m in published(deps)] == ["reject"]
     assert deps.stores.credentials.get(codes.pin_key).used_at is None
-    assert code(deps, locker, "pin", codes.pin) == "unlock"
+    assert code(deps, locker, "pin", codes.pin) == "unlock"  # a new event with the code opens
+
+
+def test_a_duplicate_delivery_of_an_unlocked_event_gets_no_answer(deps: Deps) -> None:
+    locker, _, codes = waiting(deps)
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-d") == "unlock"
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-d") == "duplicate"
+    assert [m["type"] for m in published(deps)] == ["unlock"]
+    assert code(deps, locker, "pin", codes.pin) == "reject:used"  # another event with the code
 
 
 def test_an_expired_code_and_a_stale_event_are_refused_and_a_stale_one_gives_the_code_back(deps: Deps) -> None:
