@@ -87,6 +87,7 @@ def main(pickups: int = 500) -> dict[str, Any]:
             done = 0
             while done < pickups:
                 batch = min(BATCH, pickups - done)
+                event(deps, locker_id, "heartbeat")  # a long run outlasts the locker's liveness window
                 numbers = []
                 for _ in range(batch):
                     record = register_request(deps, "bench", NewRequest("Bench", "0722 000 000", "Act"))

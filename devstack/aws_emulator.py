@@ -186,14 +186,6 @@ def _key_values(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
     return hash_value, range_value
 
 
-class KeepAliveHandler(MotoRequestHandler):
-    """HTTP/1.1, so a client's connection (botocore keeps a pool) serves many requests. moto's handler speaks
-    HTTP/1.0, and werkzeug keeps that for a handler given explicitly: every request paid a new TCP connection
-    and a new server thread, about half of a DynamoDB call's time on the local stack."""
-
-    protocol_version = "HTTP/1.1"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -212,7 +204,7 @@ def main() -> None:
         if args.autosave_seconds > 0:
             app.autosave(args.state_file, args.autosave_seconds)
     try:
-        run_simple(args.host, args.port, app, threaded=True, request_handler=KeepAliveHandler)
+        run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     finally:
         if args.state_file:
             app.save_state(args.state_file)

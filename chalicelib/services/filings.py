@@ -5,7 +5,7 @@ the department asks for, and the list of their filings.
 Only an account linked to the association may file for it: any other answers 403 before the body is looked
 at further. A filing is a request of the requests table (``intake`` association, ``owner`` the association,
 ``service_id`` the filing type), so the files, their checks and the registration are the online requests'
-own (``online_requests.allow_upload``, ``check_files``, ``registry.next_registration_number``); its
+own (``online_requests.allow_upload``, ``check_files``, ``registry.register_next``); its
 registration also writes its mark under the filing type (``stores/filings.py``) in the same transaction.
 The association is told of each step by e-mail (``filing_notices``).
 """
@@ -22,7 +22,7 @@ from ..domain.filings import AWAITING_DOCUMENTS, DRAFT, INTAKE, check_period, ow
 from ..domain.lifecycle import change_status, label_ro
 from ..ports import StaffIdentity
 from ..stores.audit import audit_row
-from ..stores.engine import WriteConflict
+from ..stores.engine import Transaction, WriteConflict
 from ..stores.filings import entry_of
 from ..stores.rows import Attachment, Contact, FilingMark, Request
 from . import associations
@@ -30,7 +30,7 @@ from .audit import history, request_subject
 from .deps import Deps
 from .filing_notices import tell
 from .online_requests import allow_upload, check_files, requester_files
-from .registry import next_registration_number
+from .registry import SequenceContention, register_next
 from .status_writes import write_status
 
 DAY_MS = 86_400_000
@@ -200,41 +200,43 @@ def _register(deps: Deps, identity: StaffIdentity, record: Request, kind: dict[s
     due = online_requests.answer_due(now, online_requests.answer_days(kind, deps.settings.answer_days))
     cui = cui_of(record)
     period = (record.answers or {}).get("period")
-    for _ in range(10):
-        change = change_status(record.id, record.status, "submit", now, identity.username)
-        try:
-            with deps.stores.transaction() as tx:
-                number = next_registration_number(deps, tx, now)
-                deps.stores.counters.claim_registration_number(number, record.id, tx)
-                fields = {
-                    "registration_number": number,
-                    "registered_at": now,
-                    "answer_due": due.isoformat(),
-                    "due_at": int(online_requests.end_of_day_ms(due)),
-                }
-                write_status(deps, change, tx, set=fields, expect={"owner": record.owner})
-                mark = FilingMark(
-                    type=kind["id"],
-                    entry=entry_of(period, cui, record.id),
-                    cui=cui,
-                    period=period,
-                    request_id=record.id,
-                    status=change.after,
-                    registration_number=number,
-                    registered_at=now,
-                    name=record.citizen_name,
-                )
-                deps.stores.filings.mark(mark, tx)
-        except WriteConflict:
-            current = deps.stores.requests.get(record.id)
-            if current is None or current.status != record.status:
-                raise IllegalTransition("Depunerea a fost deja trimisă.", "filing changed meanwhile") from None
-            continue  # lost the race for the sequence: the next number
-        registered = deps.stores.requests.get(record.id)
-        assert registered is not None
-        tell(deps, registered, "submit")
-        return registered
-    raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "too much contention, retry")
+    change = change_status(record.id, record.status, "submit", now, identity.username)
+
+    def write(tx: Transaction, number: str) -> None:
+        fields = {
+            "registration_number": number,
+            "registered_at": now,
+            "answer_due": due.isoformat(),
+            "due_at": int(online_requests.end_of_day_ms(due)),
+        }
+        write_status(deps, change, tx, set=fields, expect={"owner": record.owner})
+        mark = FilingMark(
+            type=kind["id"],
+            entry=entry_of(period, cui, record.id),
+            cui=cui,
+            period=period,
+            request_id=record.id,
+            status=change.after,
+            registration_number=number,
+            registered_at=now,
+            name=record.citizen_name,
+        )
+        deps.stores.filings.mark(mark, tx)
+
+    def changed() -> bool:
+        current = deps.stores.requests.get(record.id)
+        return current is None or current.status != record.status
+
+    try:
+        number = register_next(deps, record.id, now, write, changed)
+    except SequenceContention:
+        raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "contention") from None
+    if number is None:
+        raise IllegalTransition("Depunerea a fost deja trimisă.", "filing changed meanwhile")
+    registered = deps.stores.requests.get(record.id)
+    assert registered is not None
+    tell(deps, registered, "submit")
+    return registered
 
 
 def _resubmit(deps: Deps, identity: StaffIdentity, record: Request) -> Request:

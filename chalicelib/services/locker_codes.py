@@ -8,16 +8,18 @@ One round trip before the door opens: two DynamoDB requests made at the same tim
   the request it opens. When the claim is refused, the same request returns the credential as it was
   (``ReturnValuesOnConditionCheckFailure``): why (invalid, used, expired) needs no other read, and a
   code already claimed by *this* event id is a duplicate delivery, which gets no command at all;
-- one ``BatchGetItem`` of the keypad state (PINs only) and the locker's clock offset: whether the
-  keypad (slow-down, phone digits under attack) or the event's age refuse the code anyway.
+- one ``BatchGetItem`` of the keypad state (PINs only), the locker's clock offset and this event's
+  record: whether the keypad (slow-down, phone digits under attack) or the event's age refuse the code
+  anyway, and whether this event id was refused before (while another event held the code).
 
 A valid code's signed ``unlock`` is published at once; the bookkeeping (the event's record, the sibling
 code used, the request's pickup command, the command record, the audit entry) is one transaction after
 the publish, off the citizen's wait. Until it is written the claim carries ``unconfirmed``: a crash in
 between is reconciled by the door events (``locker_doors``) or, if the door never opened, by the scheduled
-job (``reconcile_unconfirmed_claims``). A code that is refused costs a second round trip before the
-``reject``: the event's record (its conditional put tells a duplicate delivery, which gets nothing) and the
-undoing of a claim that must not stand (the keypad is slowed down or the event is stale).
+job (``reconcile_unconfirmed_claims``). A failure *before* the publish forgets the claim altogether, so the
+event's redelivery is handled afresh. A refused code costs more round trips before its ``reject``: the
+event's record (its conditional put tells a duplicate delivery, which gets nothing), then the undoing of a
+claim that must not stand (slowed-down keypad, stale event), which keeps the event's id on the code.
 The keypad policy (slow-down, phone digits under attack) is ``domain/keypad.py``.
 """
 
@@ -59,7 +61,16 @@ class Claim:
 
     def duplicate_of(self, event: LockerEvent) -> bool:
         """The code is already claimed by this very event id: its first delivery answered, or is answering."""
-        return self.claimed is None and self.found is not None and self.found.claimed_event == event.id
+        found = self.found
+        return (
+            self.claimed is None
+            and found is not None
+            and (found.claimed_event, found.locker_id)
+            == (
+                event.id,
+                event.locker,
+            )
+        )
 
 
 def on_code(deps: Deps, event: LockerEvent) -> str:
@@ -76,32 +87,62 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
     cmd_id = uuid.uuid4().hex
     phone = phone_digits_key(deps, key, typed[1]) if key and typed and typed[1] else None
     claim_future = _POOL.submit(_claim, deps, key, event, now, cmd_id, phone) if key else None
-    keypad_item, meta = deps.stores.lockers.keypad_and_meta(event.locker, with_keypad=is_pin)
+    try:
+        keypad_item, meta, answered = deps.stores.code_context(event.locker, event.id, with_keypad=is_pin)
+    except Exception:
+        if claim_future is not None:
+            _forget(deps, claim_future.result().claimed, cmd_id)
+        raise
     claim = claim_future.result() if claim_future else Claim(None, None)
     if claim.duplicate_of(event):
         return "duplicate"
-    claimed, credential = claim.claimed, claim.found
-    reason, wait = _refusal(deps, event, typed, now, claimed, credential, keypad_item, meta)
-    if reason:
-        undone = _POOL.submit(_undo, deps, claimed, cmd_id)
-        first = claim_event(deps, event)
-        undone.result()
-        if not first:
-            return "duplicate"  # the first delivery of this event answered already
-        outcome = _reject(deps, event, reason, wait, _dropoff_text(deps, event, reason, credential or claimed))
-        if reason == "invalid_code" and is_pin and typed is not None:
-            # counted right after the answer: the next PIN is seconds away, a write is milliseconds
-            _count_failure(deps, event.locker, keypad_item)
-        set_outcome(deps, event, outcome)
-        return outcome
-    assert claimed is not None
-    if claimed.purpose == "dropoff":  # a drop-off code opens a free compartment, allocated now
-        claim_event(deps, event)  # first: the claim, made by this event id, already told a duplicate
-        return open_for_dropoff(deps, event, claimed, cmd_id, now)
-    message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
-    publish(deps, message)
+    claimed = claim.claimed
+    try:
+        if answered is not None:  # refused before, while another event held the code: still refused
+            _undo(deps, claimed, cmd_id)
+            return "duplicate"
+        reason, wait = _refusal(deps, event, typed, now, claimed, claim.found, keypad_item, meta)
+        if reason:
+            counts = is_pin and typed is not None  # a keypad code that opens nothing counts against the keypad
+            return _refuse(deps, event, reason, wait, claim, cmd_id, keypad_item if counts else None, counts)
+        assert claimed is not None
+        if claimed.purpose == "dropoff":  # a drop-off code opens a free compartment, allocated now
+            if not claim_event(deps, event):
+                _undo(deps, claimed, cmd_id)
+                return "duplicate"
+            return open_for_dropoff(deps, event, claimed, cmd_id, now)
+        message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
+    except Exception:
+        _forget(deps, claimed, cmd_id)  # nothing answered: the at-least-once delivery tries again, afresh
+        raise
+    publish(deps, message)  # from here the door may open: a failure leaves the claim to the door events or the job
     _confirm(deps, event, claimed, message, now)
     return "unlock"
+
+
+def _refuse(
+    deps: Deps,
+    event: LockerEvent,
+    reason: str,
+    wait: int | None,
+    claim: Claim,
+    cmd_id: str,
+    keypad_item: LockerRow | None,
+    counts: bool,
+) -> str:
+    """Record the event (its conditional put tells a duplicate delivery), give back a claim that must not
+    stand (keeping the event's id on the code), then the ``reject``; a wrong PIN counts against the keypad."""
+    first = claim_event(deps, event)
+    _undo(deps, claim.claimed, cmd_id)
+    if not first:
+        return "duplicate"  # the first delivery of this event answered already
+    text = _dropoff_text(deps, event, reason, claim.found or claim.claimed)
+    outcome = _reject(deps, event, reason, wait, text)
+    if reason == "invalid_code" and counts:
+        # counted right after the answer: the next PIN is seconds away, a write is milliseconds
+        _count_failure(deps, event.locker, keypad_item)
+    set_outcome(deps, event, outcome)
+    return outcome
 
 
 def _claim(deps: Deps, key: str, event: LockerEvent, now: int, cmd_id: str, phone: str | None) -> Claim:
@@ -114,6 +155,16 @@ def _claim(deps: Deps, key: str, event: LockerEvent, now: int, cmd_id: str, phon
             # a retried request whose first attempt did apply (a timeout) fails its own condition: ours
             return Claim(found, None)
         return Claim(None, found)
+
+
+def _forget(deps: Deps, claimed: Credential | None, cmd_id: str) -> None:
+    """The handling failed before any answer: give the code back with no trace of this event's claim."""
+    if claimed is None:
+        return
+    try:
+        deps.stores.credentials.forget_claim(claimed.code_key, cmd_id)
+    except (WriteConflict, DependencyDown):
+        log.warning("claim %s not forgotten; the reconciliation job gives the code back", cmd_id)
 
 
 def _undo(deps: Deps, claimed: Credential | None, cmd_id: str) -> None:
@@ -234,7 +285,7 @@ def recover_unrecorded_unlock(deps: Deps, locker_id: str, compartment: str, cmd_
         return None
     if request.status != Status.IN_LOCKER.value or request.pickup_cmd or not request.qr_key:
         return None
-    for key in _codes_of(deps, request.qr_key):
+    for key in deps.stores.credentials.pair(request.qr_key):
         claimed = deps.stores.credentials.get(key)
         if claimed is None:
             continue
@@ -293,11 +344,6 @@ def _settle_dropoff_claim(deps: Deps, claimed: Credential, request: Request) -> 
         deps.stores.credentials.settle_claim(claimed.code_key)
     else:
         _undo(deps, claimed, claimed.claimed_cmd or "")
-
-
-def _codes_of(deps: Deps, qr_key: str) -> list[str]:
-    qr = deps.stores.credentials.get(qr_key)
-    return [qr_key, *filter(None, [qr.sibling if qr else None])]
 
 
 def _offset(meta: LockerRow | None) -> int | None:

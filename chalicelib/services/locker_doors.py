@@ -252,12 +252,7 @@ def undo_command(deps: Deps, command: CommandRow, actor: str) -> None:
 
 
 def _restore_codes(deps: Deps, command: CommandRow) -> None:
-    if not command.credential_key:
-        return
-    credential = deps.stores.credentials.get(command.credential_key)
-    if credential is None:
-        return
-    for key in filter(None, (credential.code_key, credential.sibling)):
+    for key in deps.stores.credentials.pair(command.credential_key):
         deps.stores.credentials.give_back(key)
 
 

@@ -20,8 +20,6 @@ file, staff take it out for the department.
 from __future__ import annotations
 
 import logging
-import random
-import time
 from dataclasses import replace
 
 from ..domain import dropoff, online_requests
@@ -32,20 +30,19 @@ from ..domain.protocol import LockerEvent
 from ..domain.sms import SmsContext
 from ..stores.audit import audit_row
 from ..stores.commands import unlock_row
-from ..stores.engine import ABSENT, WriteConflict
+from ..stores.engine import ABSENT, Transaction, WriteConflict
 from ..stores.rows import CommandRow, Contact, Credential, Request
 from .audit import locker_subject, request_subject
 from .commands import build_reject, build_unlock, publish
 from .deps import Deps
 from .event_records import set_outcome
 from .lockers import load_locker_items
-from .notify import prepare_for, send_prepared
-from .registry import next_registration_number
+from .notify import PreparedSms, prepare_for, send_prepared
+from .registry import register_next
 from .status_writes import write_status
 
 log = logging.getLogger(__name__)
 DROPPABLE = (online_requests.DRAFT, online_requests.AWAITING_DOCUMENTS)
-REGISTRY_TRIES = 60  # a rush of doors closing at once (24 in the benchmark) all take the next number
 MAX_CLOCK_SKEW_MS = 86_400_000  # a door time further from ours than this is not believed: ours is used
 # a file waits in a compartment in these statuses (a withdrawn request's file too, until staff take it out)
 WAITING_STATUSES = (
@@ -186,49 +183,43 @@ def on_dropoff_closed(deps: Deps, request: Request, contact: Contact | None, eve
 
 
 def _register(deps: Deps, request: Request, contact: Contact | None, at: int, actor: str) -> str:
-    assert request.locker_id and request.compartment
+    locker_id, compartment = request.locker_id, request.compartment
+    assert locker_id and compartment
     from .. import catalogue  # only here: the locker-event Lambda does not load the catalogue
 
     service = catalogue.get_service(request.service_id or "")
     due = online_requests.answer_due(at, online_requests.answer_days(service, deps.settings.answer_days))
     title = str(service.get("title", {}).get("ro", ""))
-    for attempt in range(REGISTRY_TRIES):
-        if attempt:
-            time.sleep(random.uniform(0, 0.004 * min(attempt, 10)))  # doors closing at once share one sequence
-        change = change_status(request.id, request.status, "dropoff_registered", at, actor, cmd=request.dropoff_cmd)
-        try:
-            with deps.stores.transaction() as tx:
-                number = next_registration_number(deps, tx, at)
-                deps.stores.counters.claim_registration_number(number, request.id, tx)
-                write_status(
-                    deps,
-                    change,
-                    tx,
-                    set={
-                        "registration_number": number,
-                        "registered_at": at,
-                        "answer_due": due.isoformat(),
-                        "due_at": int(online_requests.end_of_day_ms(due)),
-                        "dropped_at": at,
-                        "collect_from": request.locker_id,
-                    },
-                    expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT},
-                )
-                deps.stores.lockers.mark_occupied(request.locker_id, request.compartment, tx)
-                numbered = replace(request, registration_number=number)
-                ctx = SmsContext(number, at_ms=at, service=title)
-                sms = prepare_for(deps, numbered, contact, "dropoff_registered", ctx)
-                if sms is not None:
-                    deps.stores.notifications.record(sms.record, tx)
-        except WriteConflict:
-            current = deps.stores.requests.get(request.id)
-            if current is None or current.status != request.status or current.collect_from:
-                return "stale"
-            continue  # lost the race for the registry's sequence: the next number
+    change = change_status(request.id, request.status, "dropoff_registered", at, actor, cmd=request.dropoff_cmd)
+    prepared: list[PreparedSms | None] = []
+
+    def write(tx: Transaction, number: str) -> None:
+        fields = {
+            "registration_number": number,
+            "registered_at": at,
+            "answer_due": due.isoformat(),
+            "due_at": int(online_requests.end_of_day_ms(due)),
+            "dropped_at": at,
+            "collect_from": locker_id,
+        }
+        write_status(deps, change, tx, set=fields, expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT})
+        deps.stores.lockers.mark_occupied(locker_id, compartment, tx)
+        numbered = replace(request, registration_number=number)
+        sms = prepare_for(deps, numbered, contact, "dropoff_registered", SmsContext(number, at_ms=at, service=title))
         if sms is not None:
-            send_prepared(deps, sms)
-        return online_requests.REGISTERED
-    raise RuntimeError("could not take a registration number")
+            deps.stores.notifications.record(sms.record, tx)
+        prepared[:] = [sms]
+
+    def changed() -> bool:
+        current = deps.stores.requests.get(request.id)
+        return current is None or current.status != request.status or bool(current.collect_from)
+
+    if register_next(deps, request.id, at, write, changed) is None:
+        return "stale"
+    sms = prepared[0] if prepared else None
+    if sms is not None:
+        send_prepared(deps, sms)
+    return online_requests.REGISTERED
 
 
 def retrieve_dropped_file(deps: Deps, actor: str, record: Request) -> str:
@@ -300,15 +291,8 @@ def undo_dropoff(deps: Deps, request: Request, command: CommandRow, actor: str) 
             )
     except WriteConflict:
         return
-    for key in _codes(deps, command.credential_key):
+    for key in deps.stores.credentials.pair(command.credential_key):
         deps.stores.credentials.give_back(key)
-
-
-def _codes(deps: Deps, credential_key: str | None) -> list[str]:
-    if not credential_key:
-        return []
-    credential = deps.stores.credentials.get(credential_key)
-    return [credential_key, *filter(None, [credential.sibling if credential else None])]
 
 
 def waiting_files(deps: Deps) -> list[Request]:

@@ -57,7 +57,7 @@ def handle_locker_event(deps: Deps, locker_id: str, payload: Any) -> str:
         record_malformed(deps, locker_id, payload, error.message_en)
         return "malformed"
     if event.type in CODE_EVENTS:
-        return on_code(deps, event)  # claims the event itself, at the same time as the code (one round trip)
+        return on_code(deps, event)  # guarded by the claim on the code itself (see locker_codes)
     if not claim_event(deps, event):
         return "duplicate"
     try:

@@ -19,14 +19,14 @@ from ..domain.lifecycle import change_status, label_ro
 from ..domain.online_requests import DRAFT
 from ..domain.sms import SmsContext
 from ..stores.audit import audit_row
-from ..stores.engine import WriteConflict
+from ..stores.engine import Transaction, WriteConflict
 from ..stores.rows import Attachment, Contact, Request
 from .audit import history, request_subject
 from .citizen_access import Citizen
 from .credentials import revoke_code_pair
 from .deps import Deps
 from .notify import notify
-from .registry import next_registration_number
+from .registry import SequenceContention, register_next
 from .status_writes import write_status
 
 DAY_MS = 86_400_000
@@ -274,40 +274,38 @@ def _register(deps: Deps, record: Request, service: dict[str, Any]) -> Request:
     now = deps.now()
     days = online_requests.answer_days(service, deps.settings.answer_days)
     due = online_requests.answer_due(now, days)
-    due_ms = int(online_requests.end_of_day_ms(due))
-    for _ in range(10):
-        change = change_status(record.id, record.status, "submit", now, "citizen")
-        try:
-            with deps.stores.transaction() as tx:
-                number = next_registration_number(deps, tx, now)
-                deps.stores.counters.claim_registration_number(number, record.id, tx)
-                write_status(
-                    deps,
-                    change,
-                    tx,
-                    set={
-                        "registration_number": number,
-                        "registered_at": now,
-                        "answer_due": due.isoformat(),
-                        "due_at": due_ms,
-                    },
-                    expect={"owner": record.owner},
-                )
-        except WriteConflict:
-            current = deps.stores.requests.get(record.id)
-            if current is None or current.status != record.status:
-                raise IllegalTransition("Cererea a fost deja trimisă.", "request changed meanwhile") from None
-            continue  # lost the race for the sequence: the next number
-        registered = deps.stores.requests.get(record.id)
-        assert registered is not None
-        notify(
-            deps,
-            registered,
-            "online_registered",
-            SmsContext(registration_number=number, at_ms=now, answer_due=due.isoformat()),
-        )
-        return registered
-    raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "too much contention, retry")
+    change = change_status(record.id, record.status, "submit", now, "citizen")
+
+    def write(tx: Transaction, number: str) -> None:
+        fields = {
+            "registration_number": number,
+            "registered_at": now,
+            "answer_due": due.isoformat(),
+            "due_at": int(online_requests.end_of_day_ms(due)),
+        }
+        write_status(deps, change, tx, set=fields, expect={"owner": record.owner})
+
+    try:
+        number = register_next(deps, record.id, now, write, lambda: _changed(deps, record))
+    except SequenceContention:
+        raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "contention") from None
+    if number is None:
+        raise IllegalTransition("Cererea a fost deja trimisă.", "request changed meanwhile")
+    registered = deps.stores.requests.get(record.id)
+    assert registered is not None
+    notify(
+        deps,
+        registered,
+        "online_registered",
+        SmsContext(registration_number=number, at_ms=now, answer_due=due.isoformat()),
+    )
+    return registered
+
+
+def _changed(deps: Deps, record: Request) -> bool:
+    """The request is gone or in another status than when it was read."""
+    current = deps.stores.requests.get(record.id)
+    return current is None or current.status != record.status
 
 
 def _resubmit(deps: Deps, record: Request) -> Request:

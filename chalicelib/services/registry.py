@@ -5,15 +5,49 @@ new year's sequence."""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from ..domain.codes import format_registration_number
 from ..domain.sms import BUCHAREST
-from ..stores.engine import Transaction
+from ..stores.engine import Transaction, WriteConflict
 from .deps import Deps
+
+TRIES = 60  # a rush of registrations at once (24 drop-off doors closing in the benchmark) share one counter
+
+
+class SequenceContention(Exception):
+    """Every try lost the race for the sequence's next number."""
 
 
 def next_registration_number(deps: Deps, tx: Transaction, now: int) -> str:
     """Reserve the next number of the year inside ``tx``, and claim it for uniqueness."""
     year = datetime.fromtimestamp(now / 1000, BUCHAREST).year
     return format_registration_number(year, deps.stores.counters.reserve_next(f"seq#PS2-{year}", tx))
+
+
+def register_next(
+    deps: Deps, request_id: str, now: int, write: Callable[[Transaction, str], None], changed: Callable[[], bool]
+) -> str | None:
+    """Give a request the next registration number in one transaction: the number reserved and claimed for
+    ``request_id``, and what ``write(tx, number)`` stages (the request's own writes). When the transaction
+    fails, ``changed()`` tells a request that changed meanwhile (None is returned: nothing was written) from a
+    lost race for the counter, which is tried again with the next number after a short random pause (many
+    registrations at the same instant share the one counter). ``SequenceContention`` after ``TRIES`` losses."""
+    sleep = deps.sleep or time.sleep
+    for attempt in range(TRIES):
+        if attempt:
+            sleep(random.uniform(0, 0.004 * min(attempt, 10)))
+        try:
+            with deps.stores.transaction() as tx:
+                number = next_registration_number(deps, tx, now)
+                deps.stores.counters.claim_registration_number(number, request_id, tx)
+                write(tx, number)
+        except WriteConflict:
+            if changed():
+                return None
+            continue
+        return number
+    raise SequenceContention(request_id)

@@ -106,8 +106,7 @@ class MemoryTable:
             return
         with self._lock:
             if not check():
-                current = copy.deepcopy(self.rows.get(key))
-                raise WriteConflict(f"condition failed on {self.spec.name} {key}", current=current)
+                raise WriteConflict(f"condition failed on {self.spec.name} {key}")
             apply()
 
     # reads
@@ -197,7 +196,10 @@ class MemoryTable:
             self.rows[item_key] = row
             written.append(copy.deepcopy(row))
 
-        self._write(item_key, lambda: expect_holds(expect, self.rows.get(item_key)), apply, tx)
+        try:
+            self._write(item_key, lambda: expect_holds(expect, self.rows.get(item_key)), apply, tx)
+        except WriteConflict as refused:  # as DynamoDB's ReturnValuesOnConditionCheckFailure (updates only)
+            raise WriteConflict(str(refused), current=copy.deepcopy(self.rows.get(item_key))) from None
         return written[0] if tx is None else None
 
     def delete(self, key: Key, expect: Expect | None = None, tx: Transaction | None = None) -> None:

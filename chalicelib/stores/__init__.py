@@ -23,10 +23,10 @@ from .credentials import CredentialStore
 from .engine import Engine, Key, Transaction, WriteConflict
 from .events import EventStore
 from .filings import FilingStore
-from .lockers import LockerStore
+from .lockers import KEYPAD, META, LockerStore
 from .notifications import NotificationStore
 from .request_store import RequestStore
-from .rows import CommandRow, Contact, Request
+from .rows import CommandRow, Contact, LockerEventRow, LockerRow, Request
 
 __all__ = ["Stores", "Transaction", "WriteConflict", "build_stores"]
 
@@ -52,6 +52,18 @@ class Stores:
         """``with stores.transaction() as tx:`` the staged writes commit together at the end, or
         ``WriteConflict`` is raised and none is written."""
         return self.engine.transaction()
+
+    def code_context(
+        self, locker_id: str, event_id: str, with_keypad: bool
+    ) -> tuple[LockerRow | None, LockerRow | None, LockerEventRow | None]:
+        """What a code event needs beside its claim, in one request (BatchGetItem): the keypad state (PINs
+        only; None when never used), the locker's meta (clock offset) and this event's record (None: not
+        answered before)."""
+        keys: list[tuple[type, Key]] = [(LockerRow, (locker_id, META)), (LockerEventRow, (locker_id, event_id))]
+        if with_keypad:
+            keys.append((LockerRow, (locker_id, KEYPAD)))
+        rows = self.engine.get_rows(keys)
+        return (rows[2] if with_keypad else None), rows[0], rows[1]
 
     def door_context(
         self, command_id: str, request_id: str | None

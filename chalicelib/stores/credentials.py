@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .engine import ABSENT, PRESENT, Engine, Transaction, WriteConflict, ge, lt, ne
+from .engine import ABSENT, PRESENT, AnyOf, Engine, Transaction, WriteConflict, ge, lt, ne
 from .rows import Credential
 
 KEEP_AFTER_EXPIRY_S = 30 * 86_400
@@ -57,7 +57,8 @@ class CredentialStore:
             "revoked": False,
             "used_at": ABSENT,
             "expires_at": ge(now),
-            "claimed_event": ne(event_id),  # an undone claim remembers its event: a redelivery is told apart
+            # an undone claim remembers its event, so a redelivery of that event is told apart
+            "not_this_event": AnyOf(({"claimed_event": ABSENT}, {"claimed_event": ne(event_id)})),
         }
         if phone_digits is not None:
             expect["phone_digits"] = phone_digits
@@ -68,6 +69,15 @@ class CredentialStore:
         )
         assert row is not None
         return row
+
+    def forget_claim(self, code_key: str, cmd_id: str) -> None:
+        """Give the code back as if never claimed (the event that claimed it forgotten too, so its redelivery is
+        handled again), only if unlock ``cmd_id`` still holds it: its handling failed before any answer."""
+        self.table.update(
+            code_key,
+            remove=["used_at", "claimed_cmd", "claimed_event", "unconfirmed"],
+            expect={"claimed_cmd": cmd_id},
+        )
 
     def undo_claim(self, code_key: str, cmd_id: str) -> None:
         """Give the code back (unused again), only if its claim is still the one of unlock ``cmd_id``. The event
@@ -118,6 +128,13 @@ class CredentialStore:
         """The code was used by an offline opening at ``opened_at``; the transaction fails unless it is unused
         and unrevoked."""
         self.table.update(code_key, set={"used_at": opened_at}, expect={"used_at": ABSENT, "revoked": False}, tx=tx)
+
+    def pair(self, code_key: str | None) -> list[str]:
+        """The code's key and its sibling's (a PIN's QR, a QR's PIN), when the code exists; [] when it does not."""
+        credential = self.get(code_key) if code_key else None
+        if credential is None:
+            return []
+        return [credential.code_key, *filter(None, [credential.sibling])]
 
     def give_back(self, code_key: str) -> None:
         """The code is unused again (its pickup's door never opened); only if it exists (WriteConflict otherwise)."""

@@ -195,3 +195,21 @@ def test_a_wrong_pin_counts_only_at_the_revision_it_was_computed_from(stores: St
         stores.lockers.count_wrong_pin(locker, KeypadState(2, NOW + 3, 9), 1)
     keypad = stores.lockers.keypad(locker)
     assert (keypad.failures, keypad.last_failure_at, keypad.attack_until, keypad.revision) == (2, NOW + 2, 0, 2)
+
+
+def test_a_code_pairs_with_its_sibling_and_a_missing_code_with_nothing(stores: Stores) -> None:
+    code = a_code(stores)
+    assert stores.credentials.pair(code.code_key) == [code.code_key, code.sibling]
+    assert stores.credentials.pair(f"pin#{uid()}") == []
+    assert stores.credentials.pair(None) == []
+
+
+def test_a_forgotten_claim_leaves_no_trace_so_the_same_event_claims_again(stores: Stores) -> None:
+    code = a_code(stores)
+    stores.credentials.claim(code.code_key, "L1", NOW, "cmd1", "ev1")
+    with pytest.raises(WriteConflict):
+        stores.credentials.forget_claim(code.code_key, "cmd2")  # only the claim of the same unlock
+    stores.credentials.forget_claim(code.code_key, "cmd1")
+    row = stores.credentials.get(code.code_key)
+    assert (row.used_at, row.claimed_cmd, row.claimed_event, row.unconfirmed) == (None, None, None, None)
+    assert stores.credentials.claim(code.code_key, "L1", NOW, "cmd3", "ev1").claimed_event == "ev1"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.errors import IllegalTransition
+from chalicelib.domain.errors import DependencyDown, IllegalTransition
 from chalicelib.domain.protocol import LockerEvent
 from chalicelib.services import locker_codes
 from chalicelib.services.audit import history, locker_subject, request_subject
@@ -52,6 +52,13 @@ def calls(monkeypatch: pytest.MonkeyPatch, deps: Deps) -> Iterator[list[str]]:
         commit(self)
 
     monkeypatch.setattr(memory_tables.MemoryTransaction, "commit", counted_commit)
+    get_rows = memory_tables.MemoryEngine.get_rows
+
+    def counted_get_rows(self: Any, keys: Any) -> Any:
+        log.append("batch get " + "+".join(sorted({row_type.TABLE.name for row_type, _ in keys})))
+        return get_rows(self, keys)
+
+    monkeypatch.setattr(memory_tables.MemoryEngine, "get_rows", counted_get_rows)
     publisher = deps.publisher
     original_publish = publisher.publish
 
@@ -110,8 +117,8 @@ def test_a_valid_pin_opens_with_one_round_trip_and_the_bookkeeping_after_the_pub
     calls.clear()
     assert code(deps, locker, "pin", codes.pin, event_id="ev1") == "unlock"
     publish_at = calls.index("publish unlock")
-    # before the answer: two requests at once, the claim and one read of keypad + meta
-    assert sorted(calls[:publish_at]) == ["credentials.update", "lockers.get_many"]
+    # before the answer: two requests at once, the claim and one read of keypad + meta + the event's record
+    assert sorted(calls[:publish_at]) == ["batch get locker-events+lockers", "credentials.update"]
     assert calls[publish_at + 1 :] == ["transaction"]  # the event's record is written with the bookkeeping
     unlock = published(deps)[-1]
     assert (unlock["type"], unlock["compartment"], unlock["re"], unlock["purpose"]) == (
@@ -146,7 +153,7 @@ def test_a_wrong_pin_is_refused_in_one_round_trip_and_counted_after_the_answer(d
     assert code(deps, locker, "pin", wrong(codes.pin)) == "reject:invalid_code"
     publish_at = calls.index("publish reject")
     # the claim (refused: it says there is no such code) with the keypad read, then the event's record
-    assert sorted(calls[: publish_at - 1]) == ["credentials.update", "lockers.get_many"]
+    assert sorted(calls[: publish_at - 1]) == ["batch get locker-events+lockers", "credentials.update"]
     assert calls[publish_at - 1] == "locker-events.put"
     assert calls[publish_at + 1 :] == ["lockers.update", "locker-events.update"]
     assert deps.stores.lockers.keypad(locker).failures == 1
@@ -263,3 +270,32 @@ def test_the_page_shows_the_codes_and_the_deadline_moves_once(deps: Deps) -> Non
     assert pickup_page(deps, codes.token).state == "used"
     assert pickup_page(deps, "unknown-token").state == "unknown"
     assert pin_key(deps, locker, codes.pin) == codes.pin_key
+
+
+def test_an_event_refused_while_another_held_the_code_stays_refused_when_redelivered(deps: Deps) -> None:
+    locker, _, codes = waiting(deps)
+    stores = deps.stores
+    stores.credentials.claim(codes.pin_key, locker, deps.now(), "cmd-2", "ev-2")  # E2 holds the code
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-1") == "reject:used"  # E1 meanwhile
+    stores.credentials.undo_claim(codes.pin_key, "cmd-2")  # E2 is refused after all (say, stale)
+    # E1's redelivery finds the code free again, yet E1 was answered: no second answer, no door
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-1") == "duplicate"
+    assert [m["type"] for m in published(deps)] == ["reject"]
+    assert stores.credentials.get(codes.pin_key).used_at is None
+    assert code(deps, locker, "pin", codes.pin) == "unlock"
+
+
+def test_a_failure_before_the_answer_forgets_the_claim_so_the_redelivery_opens(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locker, _, codes = waiting(deps)
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise DependencyDown("x", "DynamoDB unreachable")
+
+    monkeypatch.setattr(deps.stores, "code_context", down)
+    with pytest.raises(DependencyDown):
+        code(deps, locker, "pin", codes.pin, event_id="ev-f")
+    assert deps.stores.credentials.get(codes.pin_key).claimed_event is None  # no trace of the failed handling
+    monkeypatch.undo()
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-f") == "unlock"  # the at-least-once retry
