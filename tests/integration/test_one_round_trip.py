@@ -50,6 +50,58 @@ def test_a_crash_after_the_publish_is_reconciled_by_the_door_events(
     assert "pickup_unlock" in actions and "collect_from_locker" in actions
 
 
+# A handler process, as the Lambda: it answers one pin event and is killed (SIGKILL) the moment the unlock
+# is out, before any of the bookkeeping is written.
+KILLED_AFTER_PUBLISH = """
+import json, os, signal, sys
+from chalicelib.config import load_settings
+from chalicelib.services import locker_codes
+from chalicelib.services.locker_events import handle_locker_event
+from chalicelib.wiring import build_deps
+
+locker_codes._confirm = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+env, locker, payload = json.loads(sys.stdin.read())
+handle_locker_event(build_deps(load_settings(env)), locker, payload)
+"""
+
+
+def test_a_handler_process_killed_after_the_publish_is_reconciled_by_the_door_events(stack, deps, locker):
+    import json
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    record = in_locker(deps, locker, "0722 559 004")
+    payload = {"v": 1, "id": uuid.uuid4().hex, "type": "pin", "ts": int(time.time() * 1000)}
+    payload["code"] = pin_of(stack, "0722 559 004")
+    handler = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_PUBLISH],
+        input=json.dumps([stack.env(), locker.locker_id, payload]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert handler.returncode == -9, handler.stderr  # killed, not finished
+    unlock = locker.next_command()
+    assert unlock["type"] == "unlock" and unlock["re"] == payload["id"]
+    assert get_request(deps, record.id).pickup_cmd is None  # nothing of the bookkeeping was written
+    event(deps, locker.locker_id, "door_opened", compartment=record.compartment, cmd=unlock["id"])
+    closed = event(deps, locker.locker_id, "door_closed", compartment=record.compartment, cmd=unlock["id"])
+    assert closed == "collected" and get_request(deps, record.id).status == "collected"
+    actions = [h["action"] for h in history(deps, request_subject(record.id))]
+    assert "pickup_unlock" in actions and "collect_from_locker" in actions
+    # the same event delivered again (the IoT rule retries a failed invocation): no second door
+    assert locker_codes.on_code(deps, _event_of(locker.locker_id, payload)) == "duplicate"
+    assert locker.no_command(0.3)
+
+
+def _event_of(locker_id: str, payload: dict) -> object:
+    from chalicelib.domain.protocol import parse_event
+
+    return parse_event(payload, locker_id)
+
+
 def test_a_crash_before_the_door_opened_gives_the_codes_back_after_ten_minutes(
     stack, deps, locker, crash_after_publish, monkeypatch
 ):
