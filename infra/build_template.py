@@ -28,6 +28,7 @@ from .stages import stage_policy, stage_settings
 TTL_ATTRIBUTES = {
     "contacts": "erase_at",
     "credentials": "ttl",
+    "counters": "ttl",
     "lockers": "ttl",
     "locker-events": "ttl",
     "commands": "ttl",

@@ -59,7 +59,7 @@ def send_code(deps: Deps, phone: str, client: str = "unknown") -> None:
         (f"citizen-code#phone#{owner}#{hour}", deps.settings.citizen_codes_per_hour),
         (f"citizen-code#client#{client}#{hour}", deps.settings.lookup_per_client),
     ):
-        if not deps.stores.counters.take(key, cap):
+        if not deps.stores.counters.take(key, cap, (hour + 1) * HOUR_MS):
             raise TooManyAttempts(
                 "Ați cerut prea multe coduri. Încercați din nou peste o oră.",
                 "too many sign-in codes asked for this phone or from this address; try again in an hour",

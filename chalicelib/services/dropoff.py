@@ -84,7 +84,8 @@ def _count_code(deps: Deps, citizen: Citizen) -> None:
     """At most ``CODES_PER_HOUR`` drop-off codes an hour for one citizen (each is an SMS, and a code holds a
     compartment's worth of trust): enough to correct a mistake or two, not to flood a locker."""
     now = deps.now()
-    if not deps.stores.counters.take(f"dropoff-code#{citizen.owner}#{now // HOUR_MS}", CODES_PER_HOUR):
+    hour = now // HOUR_MS
+    if not deps.stores.counters.take(f"dropoff-code#{citizen.owner}#{hour}", CODES_PER_HOUR, (hour + 1) * HOUR_MS):
         raise TooManyAttempts(
             "Ați cerut prea multe coduri de depunere. Încercați din nou peste o oră.",
             "too many drop-off codes asked for in an hour",

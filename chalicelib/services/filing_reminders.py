@@ -43,7 +43,8 @@ def _date_ro(day: date) -> str:
 def send_filing_reminders(deps: Deps) -> int:
     """Reminder announcements written this run (the worker sends them)."""
     now = deps.now()
-    if not deps.stores.counters.claim_once(f"job#filing-reminders#{now // HOUR_MS}"):
+    hour = now // HOUR_MS
+    if not deps.stores.counters.claim_once(f"job#filing-reminders#{hour}", (hour + 1) * HOUR_MS):
         return 0
     today = datetime.fromtimestamp(now / 1000, BUCHAREST).date()
     written = 0

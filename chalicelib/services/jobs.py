@@ -168,7 +168,7 @@ def erase_idle_phones(deps: Deps) -> int:
     it is erased ``max_phone_days`` after the last activity; staff see it coming in their tasks a week before.
     Runs once an hour (claimed), since it reads every open request."""
     now = deps.now()
-    if not deps.stores.counters.claim_once(f"job#idle-phones#{now // HOUR_MS}"):
+    if not deps.stores.counters.claim_once(f"job#idle-phones#{now // HOUR_MS}", (now // HOUR_MS + 1) * HOUR_MS):
         return 0
     count = 0
     for record in idle_requests(deps, deps.settings.max_phone_days):
@@ -223,7 +223,7 @@ def delete_expired_files(deps: Deps) -> int:
     """The files of requests closed ``retention_years`` ago: objects and records deleted, the request kept
     (its number, dates and outcome stay in the registry). Runs once a day (claimed). Returns files deleted."""
     now = deps.now()
-    if not deps.stores.counters.claim_once(f"job#retention#{now // DAY_MS}"):
+    if not deps.stores.counters.claim_once(f"job#retention#{now // DAY_MS}", (now // DAY_MS + 1) * DAY_MS):
         return 0
     cutoff = years_before(now, deps.settings.retention_years)
     count = 0

@@ -51,7 +51,7 @@ def start_lookup(deps: Deps, registration_number: str, phone: str, client: str =
         (f"lookup#number#{number}#{hour}", MAX_PER_NUMBER),
         (f"lookup#client#{client}#{hour}", deps.settings.lookup_per_client),
     ):
-        if not deps.stores.counters.take(key, cap):
+        if not deps.stores.counters.take(key, cap, (hour + 1) * 3_600_000):
             raise TooManyAttempts(
                 "Ați cerut prea multe coduri. Încercați din nou peste o oră sau sunați la Registratură.",
                 "too many verification codes asked for this number or from this address; try again in an hour",

@@ -458,7 +458,8 @@ class VerificationRecord(_Base):
 
 
 class CounterRecord(_Base):
-    """Registration sequences (``seq#PS2-2026``) and uniqueness claims (``regno#<number>``)."""
+    """Registration sequences (``seq#PS2-2026``), uniqueness claims (``regno#<number>``), and rate-limit
+    windows and job runs, which expire (``ttl``)."""
 
     class Meta(_Base.Meta):
         table_name = "counters"
@@ -466,6 +467,7 @@ class CounterRecord(_Base):
     key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(null=True)
     owner = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
 
 
 class StaffRecord(_Base):

@@ -5,6 +5,13 @@ from __future__ import annotations
 from .engine import ABSENT, Engine, Transaction, WriteConflict, lt
 from .rows import Counter, Verification
 
+KEEP_WINDOWS_S = 2 * 86_400  # a window's or a job run's count outlives its hour or day by this, then goes
+
+
+def window_ttl(window_ends_ms: int) -> int:
+    """The TTL (Unix seconds) of a count whose window ends at ``window_ends_ms``."""
+    return window_ends_ms // 1000 + KEEP_WINDOWS_S
+
 
 class CounterStore:
     def __init__(self, engine: Engine) -> None:
@@ -29,18 +36,21 @@ class CounterStore:
         """Whether a request already holds ``number``."""
         return self.table.get(f"regno#{number}") is not None
 
-    def claim_once(self, key: str) -> bool:
-        """Take ``key`` if nobody has (a run of a job, once); False when it was already taken."""
+    def claim_once(self, key: str, until_ms: int) -> bool:
+        """Take ``key`` if nobody has (a run of a job, once, in a period ending at ``until_ms``); False when it
+        was already taken. The claim expires a while after its period."""
         try:
-            self.table.put(Counter(key=key), expect={"key": ABSENT})
+            self.table.put(Counter(key=key, ttl=window_ttl(until_ms)), expect={"key": ABSENT})
         except WriteConflict:
             return False
         return True
 
-    def take(self, key: str, cap: int) -> bool:
-        """One more use of the window ``key`` if fewer than ``cap`` were taken before it: one unconditional ADD
-        (a refused use is counted too; the window stays full either way), the count written decides."""
-        row = self.table.update(key, add={"value": 1})
+    def take(self, key: str, cap: int, window_ends_ms: int) -> bool:
+        """One more use of the window ``key`` (ending at ``window_ends_ms``) if fewer than ``cap`` were taken
+        before it: one UpdateItem (ADD; a refused use is counted too, the window stays full either way), the
+        count written decides. The window's item expires two days after it ends (its key may hold a hashed
+        phone or a client address: kept no longer than it serves)."""
+        row = self.table.update(key, add={"value": 1}, set={"ttl": window_ttl(window_ends_ms)})
         return row is not None and int(row.value or 0) <= cap
 
     def add_verification(self, row: Verification) -> None:

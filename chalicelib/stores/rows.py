@@ -323,10 +323,11 @@ class Verification:
 
 @dataclass
 class Counter:
-    TABLE: ClassVar[TableSpec] = TableSpec("counters", "key")
+    TABLE: ClassVar[TableSpec] = TableSpec("counters", "key", ttl="ttl")
     key: str
     value: int | None = None
     owner: str | None = None
+    ttl: int | None = None  # windows and job runs only (Unix seconds); sequences and number claims stay
 
 
 @dataclass

@@ -128,16 +128,19 @@ def test_a_contact_erasure_is_scheduled_only_while_the_contact_exists(stores: St
     assert stores.requests.contact(row.id) is None
 
 
-def test_a_job_run_is_claimed_once(stores: Stores) -> None:
+def test_a_job_run_is_claimed_once_and_its_claim_expires_after_its_period(stores: Stores) -> None:
     key = f"job#{uid()}"
-    assert stores.counters.claim_once(key) is True
-    assert stores.counters.claim_once(key) is False
+    assert stores.counters.claim_once(key, 1_800_000_000_000) is True
+    assert stores.counters.claim_once(key, 1_800_000_000_000) is False
+    assert stores.counters.table.get(key).ttl == 1_800_000_000 + 2 * 86_400
 
 
-def test_a_window_allows_cap_uses(stores: Stores) -> None:
+def test_a_window_allows_cap_uses_and_expires_two_days_after_it_ends(stores: Stores) -> None:
     key = f"lookup#{uid()}"
-    assert [stores.counters.take(key, 3) for _ in range(5)] == [True, True, True, False, False]
-    assert stores.counters.take(f"lookup#{uid()}", 3) is True  # another window
+    ends = 1_800_000_000_000
+    assert [stores.counters.take(key, 3, ends) for _ in range(5)] == [True, True, True, False, False]
+    assert stores.counters.take(f"lookup#{uid()}", 3, ends) is True  # another window
+    assert stores.counters.table.get(key).ttl == ends // 1000 + 2 * 86_400
 
 
 def test_a_verification_allows_max_tries_and_is_spent_once_right(stores: Stores) -> None:
