@@ -35,6 +35,7 @@ class Settings:
     signing_kid: str = "k1"
     code_pepper: str = ""
     session_secret: str = ""
+    origin_verify: str = ""  # what CloudFront (the local origin) sends the API in ORIGIN_VERIFY_HEADER
     secrets_parameter: str = ""
     staff_directory: str = "local"
     cognito_user_pool_id: str = ""
@@ -123,6 +124,7 @@ _FIELDS: dict[str, tuple[str, type]] = {
     "signing_kid": ("EPS2_SIGNING_KID", str),
     "code_pepper": ("EPS2_CODE_PEPPER", str),
     "session_secret": ("EPS2_SESSION_SECRET", str),
+    "origin_verify": ("EPS2_ORIGIN_VERIFY", str),
     "secrets_parameter": ("EPS2_SECRETS_PARAMETER", str),
     "staff_directory": ("EPS2_STAFF_DIRECTORY", str),
     "cognito_user_pool_id": ("EPS2_COGNITO_USER_POOL_ID", str),

@@ -15,12 +15,14 @@ import argparse
 import http.client
 import logging
 import mimetypes
+import os
 import re
 import socket
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from chalicelib.web.client import ORIGIN_VERIFY_HEADER
 from chalicelib.web.pages import STATIC_SITE_HEADERS
 from infra.routing_table import goes_to_api
 
@@ -102,8 +104,10 @@ def make_handler(root: Path, api_port: int) -> type[BaseHTTPRequestHandler]:
         def _proxy(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            set_here = {"cloudfront-viewer-address", ORIGIN_VERIFY_HEADER}  # never the client's own
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | set_here}
             headers["CloudFront-Viewer-Address"] = f"{self.client_address[0]}:{self.client_address[1]}"
+            headers[ORIGIN_VERIFY_HEADER] = os.environ.get("EPS2_ORIGIN_VERIFY", "")  # as CloudFront's custom header
             upstream = http.client.HTTPConnection("127.0.0.1", api_port, timeout=60)
             try:
                 upstream.request(self.command, self.path, body=body, headers=headers)

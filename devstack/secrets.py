@@ -1,4 +1,5 @@
-"""Local secrets (Ed25519 signing key, code pepper, session secret), generated once into the data folder."""
+"""Local secrets (Ed25519 signing key, code pepper, session secret, the origin's proof to the API), generated
+once into the data folder."""
 
 from __future__ import annotations
 
@@ -22,12 +23,18 @@ def generate() -> dict[str, str]:
         "signing_public_key": _b64(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)),
         "code_pepper": _b64(os.urandom(32)),
         "session_secret": _b64(os.urandom(32)),
+        "origin_verify": _b64(os.urandom(32)),
     }
 
 
 def load_or_create(path: Path) -> dict[str, str]:
     if path.exists():
-        return dict(json.loads(path.read_text()))
+        secrets = dict(json.loads(path.read_text()))
+        missing = {k: v for k, v in generate().items() if k not in secrets and "signing" not in k}
+        if missing:  # a data folder from an older version: add the secrets it lacks, keep the others
+            secrets.update(missing)
+            path.write_text(json.dumps(secrets, indent=2))
+        return secrets
     path.parent.mkdir(parents=True, exist_ok=True)
     secrets = generate()
     path.write_text(json.dumps(secrets, indent=2))

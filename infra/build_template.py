@@ -253,6 +253,7 @@ def build(stage: str, settings: Settings | None = None) -> dict[str, Any]:
                             else {}
                         ),
                         **association_site.environment(function),
+                        **({"EPS2_ORIGIN_VERIFY": {"Ref": cdn.ORIGIN_SECRET}} if function == "APIHandler" else {}),
                         **announcements.environment(function, settings, timeout),
                     }
                 },

@@ -77,6 +77,9 @@ function handler(event) {
 }
 """
 
+ORIGIN_SECRET = "OriginVerifySecret"
+ORIGIN_VERIFY = "X-Eps2-Origin-Verify"
+
 PARAMETERS: dict[str, Any] = {
     "SiteDomainName": {
         "Type": "String",
@@ -91,6 +94,15 @@ PARAMETERS: dict[str, Any] = {
         "Default": "",
         "AllowedPattern": r"^$|^arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+$",
         "ConstraintDescription": "empty, or an ACM certificate ARN in us-east-1",
+    },
+    ORIGIN_SECRET: {
+        "Type": "String",
+        "NoEcho": True,
+        "Description": "A random value CloudFront sends the API (X-Eps2-Origin-Verify): only beside it is"
+        " CloudFront-Viewer-Address believed for per-address limits (e.g. `openssl rand -hex 32`).",
+        "MinLength": 32,
+        "AllowedPattern": r"^[A-Za-z0-9_-]+$",
+        "ConstraintDescription": "32 or more letters, digits, - or _",
     },
 }
 CONDITIONS: dict[str, Any] = {
@@ -302,6 +314,8 @@ def _distribution(stage: str) -> dict[str, Any]:
                             "OriginProtocolPolicy": "https-only",
                             "OriginSSLProtocols": ["TLSv1.2"],
                         },
+                        # the API believes CloudFront-Viewer-Address only beside this (chalicelib/web/client.py)
+                        "OriginCustomHeaders": [{"HeaderName": ORIGIN_VERIFY, "HeaderValue": {"Ref": ORIGIN_SECRET}}],
                     },
                 ],
                 "DefaultCacheBehavior": {

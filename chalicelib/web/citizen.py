@@ -73,9 +73,9 @@ def status_start() -> Response:
     values: dict[str, str] = {}
     try:
         values = _checked_form()
-        verification = start_lookup(
-            get_deps(), values.get("number", ""), values.get("phone", ""), client_address(citizen.current_request)
-        )
+        deps = get_deps()
+        client = client_address(citizen.current_request, deps.settings.origin_verify)
+        verification = start_lookup(deps, values.get("number", ""), values.get("phone", ""), client)
     except Exception as error:
         return _error_page("status.html", error, values)
     return Response("", status_code=303, headers={"Location": f"/status/cod?v={verification}{_suffix()}"})

@@ -61,7 +61,7 @@ def signin_send_code() -> Response:
     try:
         values = checked_form(online.current_request, ROOT)
         phone = normalise_phone(values.get("phone", "").strip() or "-")
-        send_code(deps, phone, client_address(online.current_request))
+        send_code(deps, phone, client_address(online.current_request, deps.settings.origin_verify))
     except Exception as error:
         shown = {"phone": values.get("phone", "")}
         back = safe_back(values.get("inapoi"))
@@ -101,7 +101,7 @@ def signin_check_code() -> Response:
         code = values.get("code", "").replace(" ", "")
         if not code:
             raise InvalidInput("Scrieți codul primit prin SMS.", "enter the code from the text message")
-        token = start_session(deps, phone, code, client_address(online.current_request))
+        token = start_session(deps, phone, code, client_address(online.current_request, deps.settings.origin_verify))
     except Exception as error:
         back = safe_back(values.get("inapoi"))
         masked = mask_phone(phone) if phone else ""

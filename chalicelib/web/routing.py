@@ -174,4 +174,4 @@ class Routes:
 
     def client(self) -> str:
         """The caller's address, for the sign-in throttle and the audit trail."""
-        return client_address(self.request)
+        return client_address(self.request, get_deps().settings.origin_verify)

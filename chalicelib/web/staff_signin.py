@@ -48,7 +48,7 @@ def _request_cookie(name: str) -> str | None:
 
 
 def _client() -> str:
-    return client_address(signin_pages.current_request)
+    return client_address(signin_pages.current_request, get_deps().settings.origin_verify)
 
 
 def _login_page(error: DomainError | None = None) -> Response:

@@ -131,3 +131,12 @@ def test_english_query_redirects_and_missing_site_pages_go_to_the_404_page_of_th
     assert missing["statusCode"] == 302 and missing["headers"]["location"]["value"] == "/404.html"
     assert missing_en["headers"]["location"]["value"] == "/en/404.html"
     assert found["statusCode"] == 200 and page["statusCode"] == 404
+
+
+def test_cloudfront_proves_itself_to_the_api_with_the_stacks_secret(template):
+    api = origin(distribution_config(template), cdn.API_ORIGIN)
+    assert api["OriginCustomHeaders"] == [{"HeaderName": cdn.ORIGIN_VERIFY, "HeaderValue": {"Ref": cdn.ORIGIN_SECRET}}]
+    parameter = template["Parameters"][cdn.ORIGIN_SECRET]
+    assert parameter["NoEcho"] is True and parameter["MinLength"] >= 32 and "Default" not in parameter
+    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["EPS2_ORIGIN_VERIFY"] == {"Ref": cdn.ORIGIN_SECRET}
