@@ -25,7 +25,7 @@ from .deps import Deps
 from .event_records import KEEP_EVENTS_S, claim_event, forget, set_outcome
 from .locker_codes import on_code
 from .locker_doors import on_ack, on_door, on_fault, on_offline_pickup
-from .lockers import push_revocations
+from .lockers import push_revocations, push_verifiers
 
 log = logging.getLogger(__name__)
 MAX_CLOCK_OFFSET_MS = 7 * 86_400_000  # a larger reported offset is nonsense; the event ts is then taken as is
@@ -144,4 +144,5 @@ def handle_locker_status(deps: Deps, locker_id: str, payload: Any) -> str:
         metrics.count(metrics.LOCKERS_WENT_OFFLINE, lockerId=locker_id)
     if body["state"] == "online":
         push_revocations(deps, locker_id)  # the locker may have missed revocations while away
+        push_verifiers(deps, locker_id)  # and the offline PIN verifiers of deposits made just before
     return body["state"]

@@ -9,14 +9,14 @@ from typing import Any
 from ..domain.compartments import SIZES, Compartment
 from ..domain.errors import Conflict, DependencyDown, InvalidInput, NotFound
 from ..domain.keypad import KeypadState
-from ..domain.lifecycle import CLOSED_STATUSES
+from ..domain.lifecycle import CLOSED_STATUSES, Status
 from ..stores.audit import audit_row
 from ..stores.commands import unlock_row
 from ..stores.engine import WriteConflict
 from ..stores.lockers import KEYPAD, META, compartment_key, revocation_row
 from ..stores.rows import LockerRow
 from .audit import history, locker_subject
-from .commands import build_revoke, build_unlock, publish
+from .commands import build_revoke, build_unlock, publish, send_pin_verifier
 from .deps import Deps
 
 log = logging.getLogger(__name__)
@@ -311,3 +311,27 @@ def push_revocations(deps: Deps, locker_id: str) -> int:
     for start in range(0, len(nonces), REVOKE_BATCH):
         publish(deps, build_revoke(deps, locker_id, nonces[start : start + REVOKE_BATCH]))
     return len(nonces)
+
+
+def push_verifiers(deps: Deps, locker_id: str) -> int:
+    """Send the locker again the offline PIN verifier of every pickup waiting in it, unused and unexpired: one
+    published while it was away is lost (clean sessions), and with it the offline PIN. The locker keeps one
+    verifier a compartment, so a repeat replaces it. One Query and three BatchGetItems."""
+    try:
+        _, compartments, _ = load_locker_items(deps, locker_id)
+    except NotFound:
+        return 0
+    held = [c.request_id for c in compartments if c.request_id]
+    waiting = [
+        r.qr_key
+        for r in deps.stores.requests.get_many(held)
+        if r.status == Status.IN_LOCKER.value and r.qr_key and not r.pickup_cmd
+    ]
+    siblings = [qr.sibling for qr in deps.stores.credentials.get_many(waiting) if qr.sibling]
+    now = deps.now()
+    sent = 0
+    for pin in deps.stores.credentials.get_many(siblings):
+        if pin.verifier and pin.locker_id == locker_id and not pin.used_at and not pin.revoked and pin.expires_at > now:
+            send_pin_verifier(deps, pin)
+            sent += 1
+    return sent

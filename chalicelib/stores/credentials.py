@@ -129,6 +129,10 @@ class CredentialStore:
         and unrevoked."""
         self.table.update(code_key, set={"used_at": opened_at}, expect={"used_at": ABSENT, "revoked": False}, tx=tx)
 
+    def get_many(self, code_keys: Iterable[str]) -> list[Credential]:
+        """The codes that exist among ``code_keys`` (one BatchGetItem a hundred keys; no particular order)."""
+        return list(self.table.get_many(list(dict.fromkeys(code_keys))))
+
     def pair(self, code_key: str | None) -> list[str]:
         """The code's key and its sibling's (a PIN's QR, a QR's PIN), when the code exists; [] when it does not."""
         credential = self.get(code_key) if code_key else None

@@ -9,6 +9,7 @@ reach a locker stand-in over MQTT and are validated against the published schema
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -195,6 +196,27 @@ def test_every_unexpired_revocation_is_pushed_in_batches_and_none_is_dropped(sta
     pushed = wait_until(lambda: locker.revocations if len(locker.revocations) >= 3 else None)
     assert len(pushed) == 3 and all(len(c["nonces"]) <= 200 for c in pushed)
     assert set().union(*(c["nonces"] for c in pushed)) == nonces
+
+
+def test_a_locker_coming_back_online_gets_the_pin_verifiers_of_the_pickups_waiting_in_it(stack, deps, locker):
+    from chalicelib.services.locker_events import handle_locker_status
+
+    waiting = in_locker(deps, locker, "0722 558 101")
+    collected = in_locker(deps, locker, "0722 558 102")
+    pin = codes_of(stack, "0722 558 102")[0]
+    outcome, unlock = code_event(deps, locker, "pin", pin)
+    assert outcome == "unlock"
+    event(deps, locker.locker_id, "door_opened", compartment=collected.compartment, cmd=unlock["id"])
+    event(deps, locker.locker_id, "door_closed", compartment=collected.compartment, cmd=unlock["id"])
+    wait_until(lambda: len(locker.verifiers) >= 2)  # one at each deposit; suppose the first was lost
+    locker.verifiers.clear()
+    assert handle_locker_status(deps, locker.locker_id, {"state": "online", "boot": "boot-2"}) == "online"
+    pushed = wait_until(lambda: locker.verifiers)
+    time.sleep(0.3)
+    assert [(v["compartment"], v["deposit"]) for v in locker.verifiers] == [
+        (waiting.compartment, get_request(deps, waiting.id).deposit_cmd)
+    ]  # only the pickup still waiting: not the collected one
+    assert pushed[0]["until"] == get_request(deps, waiting.id).deadline
 
 
 def test_online_pickup_and_expiry_revoke_the_offline_credential_at_the_locker(stack, deps, locker):
