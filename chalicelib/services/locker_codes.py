@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,7 +46,7 @@ from .audit import locker_subject, request_subject
 from .commands import build_reject, build_unlock, counter_text, publish
 from .credentials import phone_digits_key, pin_key, token_key
 from .deps import Deps
-from .event_records import claim_event, event_row, set_outcome
+from .event_records import claim_event, event_row, forget, set_outcome
 from .locker_dropoff import open_for_dropoff
 from .lockers import keypad_state
 
@@ -62,15 +64,9 @@ class Claim:
     def duplicate_of(self, event: LockerEvent) -> bool:
         """The code is already claimed by this very event id: its first delivery answered, or is answering."""
         found = self.found
-        return (
-            self.claimed is None
-            and found is not None
-            and (found.claimed_event, found.locker_id)
-            == (
-                event.id,
-                event.locker,
-            )
-        )
+        if self.claimed is not None or found is None:
+            return False
+        return found.claimed_event == event.id and found.locker_id == event.locker
 
 
 def on_code(deps: Deps, event: LockerEvent) -> str:
@@ -110,7 +106,8 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
             if not claim_event(deps, event):
                 _undo(deps, claimed, cmd_id)
                 return "duplicate"
-            return open_for_dropoff(deps, event, claimed, cmd_id, now)
+            with _unrecorded_on_failure(deps, event):
+                return open_for_dropoff(deps, event, claimed, cmd_id, now)
         message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
     except Exception:
         _forget(deps, claimed, cmd_id)  # nothing answered: the at-least-once delivery tries again, afresh
@@ -137,12 +134,24 @@ def _refuse(
     if not first:
         return "duplicate"  # the first delivery of this event answered already
     text = _dropoff_text(deps, event, reason, claim.found or claim.claimed)
-    outcome = _reject(deps, event, reason, wait, text)
+    with _unrecorded_on_failure(deps, event):
+        outcome = _reject(deps, event, reason, wait, text)
     if reason == "invalid_code" and counts:
         # counted right after the answer: the next PIN is seconds away, a write is milliseconds
         _count_failure(deps, event.locker, keypad_item)
     set_outcome(deps, event, outcome)
     return outcome
+
+
+@contextmanager
+def _unrecorded_on_failure(deps: Deps, event: LockerEvent) -> Iterator[None]:
+    """This delivery recorded the event and then failed before its answer went out: the record goes, so the
+    redelivery is answered instead of taken for a duplicate."""
+    try:
+        yield
+    except Exception:
+        forget(deps, event)
+        raise
 
 
 def _claim(deps: Deps, key: str, event: LockerEvent, now: int, cmd_id: str, phone: str | None) -> Claim:

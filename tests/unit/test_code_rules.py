@@ -299,3 +299,19 @@ def test_a_failure_before_the_answer_forgets_the_claim_so_the_redelivery_opens(
     assert deps.stores.credentials.get(codes.pin_key).claimed_event is None  # no trace of the failed handling
     monkeypatch.undo()
     assert code(deps, locker, "pin", codes.pin, event_id="ev-f") == "unlock"  # the at-least-once retry
+
+
+def test_a_reject_that_could_not_be_sent_is_sent_at_the_redelivery(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
+    locker, _, codes = waiting(deps)
+    publisher = deps.publisher
+    send = publisher.publish
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise DependencyDown("x", "IoT unreachable")
+
+    monkeypatch.setattr(publisher, "publish", down)
+    with pytest.raises(DependencyDown):
+        code(deps, locker, "pin", wrong(codes.pin), event_id="ev-r")
+    monkeypatch.setattr(publisher, "publish", send)
+    assert code(deps, locker, "pin", wrong(codes.pin), event_id="ev-r") == "reject:invalid_code"
+    assert [m["re"] for m in published(deps)] == ["ev-r"]
