@@ -102,16 +102,17 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
             counts = is_pin and typed is not None  # a keypad code that opens nothing counts against the keypad
             return _refuse(deps, event, reason, wait, claim, cmd_id, keypad_item if counts else None, counts)
         assert claimed is not None
-        if claimed.purpose == "dropoff":  # a drop-off code opens a free compartment, allocated now
-            if not claim_event(deps, event):
-                _undo(deps, claimed, cmd_id)
-                return "duplicate"
-            with _unrecorded_on_failure(deps, event):
-                return open_for_dropoff(deps, event, claimed, cmd_id, now)
-        message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
+        message = None
+        if claimed.purpose != "dropoff":
+            message = build_unlock(deps, event.locker, claimed.compartment, "pickup", re=event.id, command_id=cmd_id)
+        elif not claim_event(deps, event):
+            _undo(deps, claimed, cmd_id)
+            return "duplicate"
     except Exception:
         _forget(deps, claimed, cmd_id)  # nothing answered: the at-least-once delivery tries again, afresh
         raise
+    if message is None:  # a drop-off code opens a free compartment, allocated now (its own bookkeeping)
+        return open_for_dropoff(deps, event, claimed, cmd_id, now)
     publish(deps, message)  # from here the door may open: a failure leaves the claim to the door events or the job
     _confirm(deps, event, claimed, message, now)
     return "unlock"
@@ -127,15 +128,16 @@ def _refuse(
     keypad_item: LockerRow | None,
     counts: bool,
 ) -> str:
-    """Record the event (its conditional put tells a duplicate delivery), give back a claim that must not
-    stand (keeping the event's id on the code), then the ``reject``; a wrong PIN counts against the keypad."""
-    first = claim_event(deps, event)
-    _undo(deps, claim.claimed, cmd_id)
-    if not first:
+    """Record the event (its conditional put tells a duplicate delivery), send the ``reject``, then give back
+    a claim that must not stand (keeping the event's id on the code); a wrong PIN counts against the keypad.
+    A reject that cannot be sent loses the record and (``on_code``) the claim: the redelivery is answered."""
+    if not claim_event(deps, event):
+        _undo(deps, claim.claimed, cmd_id)
         return "duplicate"  # the first delivery of this event answered already
     text = _dropoff_text(deps, event, reason, claim.found or claim.claimed)
     with _unrecorded_on_failure(deps, event):
         outcome = _reject(deps, event, reason, wait, text)
+    _undo(deps, claim.claimed, cmd_id)
     if reason == "invalid_code" and counts:
         # counted right after the answer: the next PIN is seconds away, a write is milliseconds
         _count_failure(deps, event.locker, keypad_item)

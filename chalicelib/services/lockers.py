@@ -327,7 +327,8 @@ def push_verifiers(deps: Deps, locker_id: str) -> int:
         for r in deps.stores.requests.get_many(held)
         if r.status == Status.IN_LOCKER.value and r.qr_key and not r.pickup_cmd
     ]
-    siblings = [qr.sibling for qr in deps.stores.credentials.get_many(waiting) if qr.sibling]
+    qrs = deps.stores.credentials.get_many(waiting)
+    siblings = [qr.sibling for qr in qrs if qr.sibling and not qr.used_at and not qr.claimed_cmd]
     now = deps.now()
     sent = 0
     for pin in deps.stores.credentials.get_many(siblings):

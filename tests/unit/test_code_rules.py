@@ -315,3 +315,23 @@ def test_a_reject_that_could_not_be_sent_is_sent_at_the_redelivery(deps: Deps, m
     monkeypatch.setattr(publisher, "publish", send)
     assert code(deps, locker, "pin", wrong(codes.pin), event_id="ev-r") == "reject:invalid_code"
     assert [m["re"] for m in published(deps)] == ["ev-r"]
+
+
+def test_a_reject_of_a_claimed_code_that_could_not_be_sent_is_sent_at_the_redelivery(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locker, _, codes = waiting(deps)
+    publisher = deps.publisher
+    send = publisher.publish
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise DependencyDown("x", "IoT unreachable")
+
+    stale = deps.now() - 31_000  # the code is valid, so it is claimed, then refused as stale
+    monkeypatch.setattr(publisher, "publish", down)
+    with pytest.raises(DependencyDown):
+        code(deps, locker, "pin", codes.pin, event_id="ev-c", ts=stale)
+    monkeypatch.setattr(publisher, "publish", send)
+    assert code(deps, locker, "pin", codes.pin, event_id="ev-c", ts=stale) == "reject:stale"
+    assert [m["re"] for m in published(deps)] == ["ev-c"]
+    assert code(deps, locker, "pin", codes.pin) == "unlock"  # the code itself was given back
