@@ -73,8 +73,9 @@ css: $(STAMP) $(AXE)
 package: $(STAMP)
 	bash scripts/package.sh
 
+# The reliability suite alone, with a deeper fuzz run than make test's (EPS2_FUZZ_EXAMPLES, default 50 here).
 reliability: deps
-	$(BIN)/pytest -q -m reliability -s tests
+	EPS2_FUZZ_EXAMPLES=$(or $(EPS2_FUZZ_EXAMPLES),50) $(BIN)/pytest -q -m reliability -s tests
 
 bench: deps
 	$(BIN)/python -m bench.all

@@ -20,6 +20,26 @@ from tests.support.mqtt_locker import MqttLocker
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
+# The longest files (minutes each) start first: pytest-xdist hands whole files to its two workers in
+# collection order, so a long file collected last would run alone at the end while the other worker idles.
+SLOW_FIRST = (
+    "tests/integration/test_announcements.py",
+    "tests/integration/test_package.py",
+    "tests/integration/test_local_persistence.py",
+    "tests/browser/test_portal.py",
+    "tests/browser/test_association_portal_pages.py",
+    "tests/browser/test_dropoff_pages.py",
+    "tests/browser/test_online_request_pages.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file and among the others is kept
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
