@@ -30,7 +30,7 @@ from .audit import history, request_subject
 from .deps import Deps
 from .filing_notices import tell
 from .online_requests import allow_upload, check_files, requester_files
-from .registry import SequenceContention, register_next
+from .registry import register_submitted, registered_fields
 from .status_writes import write_status
 
 DAY_MS = 86_400_000
@@ -203,13 +203,7 @@ def _register(deps: Deps, identity: StaffIdentity, record: Request, kind: dict[s
     change = change_status(record.id, record.status, "submit", now, identity.username)
 
     def write(tx: Transaction, number: str) -> None:
-        fields = {
-            "registration_number": number,
-            "registered_at": now,
-            "answer_due": due.isoformat(),
-            "due_at": int(online_requests.end_of_day_ms(due)),
-        }
-        write_status(deps, change, tx, set=fields, expect={"owner": record.owner})
+        write_status(deps, change, tx, set=registered_fields(number, now, due), expect={"owner": record.owner})
         mark = FilingMark(
             type=kind["id"],
             entry=entry_of(period, cui, record.id),
@@ -223,18 +217,8 @@ def _register(deps: Deps, identity: StaffIdentity, record: Request, kind: dict[s
         )
         deps.stores.filings.mark(mark, tx)
 
-    def changed() -> bool:
-        current = deps.stores.requests.get(record.id)
-        return current is None or current.status != record.status
-
-    try:
-        number = register_next(deps, record.id, now, write, changed)
-    except SequenceContention:
-        raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "contention") from None
-    if number is None:
-        raise IllegalTransition("Depunerea a fost deja trimisă.", "filing changed meanwhile")
-    registered = deps.stores.requests.get(record.id)
-    assert registered is not None
+    already = IllegalTransition("Depunerea a fost deja trimisă.", "filing changed meanwhile")
+    registered = register_submitted(deps, record, now, write, already)
     tell(deps, registered, "submit")
     return registered
 

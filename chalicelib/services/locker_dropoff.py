@@ -38,7 +38,7 @@ from .deps import Deps
 from .event_records import set_outcome
 from .lockers import load_locker_items
 from .notify import PreparedSms, prepare_for, send_prepared
-from .registry import register_next
+from .registry import register_next, registered_fields
 from .status_writes import write_status
 
 log = logging.getLogger(__name__)
@@ -194,14 +194,7 @@ def _register(deps: Deps, request: Request, contact: Contact | None, at: int, ac
     prepared: list[PreparedSms | None] = []
 
     def write(tx: Transaction, number: str) -> None:
-        fields = {
-            "registration_number": number,
-            "registered_at": at,
-            "answer_due": due.isoformat(),
-            "due_at": int(online_requests.end_of_day_ms(due)),
-            "dropped_at": at,
-            "collect_from": locker_id,
-        }
+        fields = {**registered_fields(number, at, due), "dropped_at": at, "collect_from": locker_id}
         write_status(deps, change, tx, set=fields, expect={"dropoff_cmd": request.dropoff_cmd, "collect_from": ABSENT})
         deps.stores.lockers.mark_occupied(locker_id, compartment, tx)
         numbered = replace(request, registration_number=number)

@@ -26,7 +26,7 @@ from .citizen_access import Citizen
 from .credentials import revoke_code_pair
 from .deps import Deps
 from .notify import notify
-from .registry import SequenceContention, register_next
+from .registry import register_submitted, registered_fields
 from .status_writes import write_status
 
 DAY_MS = 86_400_000
@@ -277,22 +277,11 @@ def _register(deps: Deps, record: Request, service: dict[str, Any]) -> Request:
     change = change_status(record.id, record.status, "submit", now, "citizen")
 
     def write(tx: Transaction, number: str) -> None:
-        fields = {
-            "registration_number": number,
-            "registered_at": now,
-            "answer_due": due.isoformat(),
-            "due_at": int(online_requests.end_of_day_ms(due)),
-        }
-        write_status(deps, change, tx, set=fields, expect={"owner": record.owner})
+        write_status(deps, change, tx, set=registered_fields(number, now, due), expect={"owner": record.owner})
 
-    try:
-        number = register_next(deps, record.id, now, write, lambda: _changed(deps, record))
-    except SequenceContention:
-        raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "contention") from None
-    if number is None:
-        raise IllegalTransition("Cererea a fost deja trimisă.", "request changed meanwhile")
-    registered = deps.stores.requests.get(record.id)
-    assert registered is not None
+    already = IllegalTransition("Cererea a fost deja trimisă.", "request changed meanwhile")
+    registered = register_submitted(deps, record, now, write, already)
+    number = str(registered.registration_number)
     notify(
         deps,
         registered,
@@ -300,12 +289,6 @@ def _register(deps: Deps, record: Request, service: dict[str, Any]) -> Request:
         SmsContext(registration_number=number, at_ms=now, answer_due=due.isoformat()),
     )
     return registered
-
-
-def _changed(deps: Deps, record: Request) -> bool:
-    """The request is gone or in another status than when it was read."""
-    current = deps.stores.requests.get(record.id)
-    return current is None or current.status != record.status
 
 
 def _resubmit(deps: Deps, record: Request) -> Request:

@@ -8,11 +8,15 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from ..domain.codes import format_registration_number
+from ..domain.errors import IllegalTransition
+from ..domain.online_requests import end_of_day_ms
 from ..domain.sms import BUCHAREST
 from ..stores.engine import Transaction, WriteConflict
+from ..stores.rows import Request
 from .deps import Deps
 
 TRIES = 60  # a rush of registrations at once (24 drop-off doors closing in the benchmark) share one counter
@@ -51,3 +55,36 @@ def register_next(
             continue
         return number
     raise SequenceContention(request_id)
+
+
+def registered_fields(number: str, at: int, answer_due: date) -> dict[str, Any]:
+    """What a registration sets on the request: its number, when, and the day the answer is due (with that
+    day's end, which orders the department's queue)."""
+    return {
+        "registration_number": number,
+        "registered_at": at,
+        "answer_due": answer_due.isoformat(),
+        "due_at": int(end_of_day_ms(answer_due)),
+    }
+
+
+def changed_since_read(deps: Deps, record: Request) -> bool:
+    """The request is gone, or in another status than when ``record`` was read."""
+    current = deps.stores.requests.get(record.id)
+    return current is None or current.status != record.status
+
+
+def register_submitted(
+    deps: Deps, record: Request, now: int, write: Callable[[Transaction, str], None], already: IllegalTransition
+) -> Request:
+    """Register a submitted request (online, or an association's filing) with ``register_next``; returns it as
+    registered. ``already`` is raised when it changed meanwhile (submitted twice at once)."""
+    try:
+        number = register_next(deps, record.id, now, write, lambda: changed_since_read(deps, record))
+    except SequenceContention:
+        raise IllegalTransition("Prea multe înregistrări simultane; încercați din nou.", "contention") from None
+    if number is None:
+        raise already
+    registered = deps.stores.requests.get(record.id)
+    assert registered is not None and registered.registration_number == number
+    return registered
