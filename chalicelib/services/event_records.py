@@ -32,10 +32,11 @@ def event_row(deps: Deps, event: LockerEvent, outcome: str | None = None) -> Loc
     )
 
 
-def claim_event(deps: Deps, event: LockerEvent) -> bool:
-    """True the first time this event is seen (conditional put); False for a repeated delivery."""
+def claim_event(deps: Deps, event: LockerEvent, outcome: str | None = None) -> bool:
+    """True the first time this event is seen (conditional put, with its ``outcome`` when already known);
+    False for a repeated delivery."""
     try:
-        deps.stores.events.record_first(event_row(deps, event))
+        deps.stores.events.record_first(event_row(deps, event, outcome))
     except WriteConflict:
         return False
     return True

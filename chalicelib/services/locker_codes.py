@@ -100,7 +100,7 @@ def on_code(deps: Deps, event: LockerEvent) -> str:
         reason, wait = _refusal(deps, event, typed, now, claimed, claim.found, keypad_item, meta)
         if reason:
             counts = is_pin and typed is not None  # a keypad code that opens nothing counts against the keypad
-            return _refuse(deps, event, reason, wait, claim, cmd_id, keypad_item if counts else None, counts)
+            return _refuse(deps, event, reason, wait, claim, cmd_id, keypad_item, counts)
         assert claimed is not None
         message = None
         if claimed.purpose != "dropoff":
@@ -275,14 +275,7 @@ def _confirm(
         # the request left in_locker meanwhile (taken back by staff): the door events decide what happened
         log.warning("bookkeeping of unlock %s not written; reconciled by the door events or the job", cmd_id)
         if record_outcome:
-            _record_answered(deps, event)
-
-
-def _record_answered(deps: Deps, event: LockerEvent) -> None:
-    try:
-        deps.stores.events.record_first(event_row(deps, event, "unlock"))
-    except WriteConflict:
-        pass  # recorded already
+            claim_event(deps, event, "unlock")  # outside the transaction; already recorded is as good
 
 
 def recover_unrecorded_unlock(deps: Deps, locker_id: str, compartment: str, cmd_id: str) -> CommandRow | None:

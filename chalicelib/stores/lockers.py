@@ -99,12 +99,6 @@ class LockerStore:
             if (row.revoked_until or 0) > now_ms
         ]
 
-    def keypad_and_meta(self, locker_id: str, with_keypad: bool = True) -> tuple[LockerRow | None, LockerRow | None]:
-        """The keypad state (None: never used, or not asked for) and the meta item, in one read."""
-        keys = [(locker_id, KEYPAD), (locker_id, META)] if with_keypad else [(locker_id, META)]
-        found = {row.item: row for row in self.table.get_many(keys)}
-        return found.get(KEYPAD), found.get(META)
-
     def keypad(self, locker_id: str) -> LockerRow | None:
         return self.table.get((locker_id, KEYPAD))
 

@@ -173,16 +173,17 @@ def test_an_event_is_recorded_once_forgotten_and_its_outcome_noted(stores: Store
     stores.events.record_first(LockerEventRow(locker_id=locker, event_id=event_id, type="scan"))
 
 
-def test_keypad_and_meta_in_one_read(stores: Stores) -> None:
+def test_keypad_meta_and_the_events_record_in_one_read(stores: Stores) -> None:
     locker = uid()
-    assert stores.lockers.keypad_and_meta(locker) == (None, None)
+    assert stores.code_context(locker, "ev1", with_keypad=True) == (None, None, None)
     stores.lockers.table.put(LockerRow(locker_id=locker, item="#meta", kind="locker", clock_offset_ms=-5))
-    keypad, meta = stores.lockers.keypad_and_meta(locker)
-    assert keypad is None and meta.clock_offset_ms == -5 and stores.lockers.meta(locker) == meta
+    keypad, meta, record = stores.code_context(locker, "ev1", with_keypad=True)
+    assert keypad is None and record is None and meta.clock_offset_ms == -5 and stores.lockers.meta(locker) == meta
     stores.lockers.count_wrong_pin(locker, KeypadState(1, NOW, 0), None)
-    keypad, meta = stores.lockers.keypad_and_meta(locker)
-    assert (keypad.failures, keypad.revision, meta.item) == (1, 1, "#meta")
-    assert stores.lockers.keypad_and_meta(locker, with_keypad=False) == (None, meta)
+    stores.events.record_first(LockerEventRow(locker_id=locker, event_id="ev1", type="pin"))
+    keypad, meta, record = stores.code_context(locker, "ev1", with_keypad=True)
+    assert (keypad.failures, keypad.revision, meta.item, record.type) == (1, 1, "#meta", "pin")
+    assert stores.code_context(locker, "ev1", with_keypad=False) == (None, meta, record)
 
 
 def test_a_wrong_pin_counts_only_at_the_revision_it_was_computed_from(stores: Stores) -> None:
